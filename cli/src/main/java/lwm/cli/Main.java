@@ -1,0 +1,48 @@
+package lwm.cli;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** Entry point of {@code ./lwm}: dispatches to a subcommand, turns user mistakes into one-line errors. */
+public final class Main {
+    private Main() {}
+
+    static Map<String, Command> commands() {
+        Map<String, Command> m = new LinkedHashMap<>();
+        for (Command c : List.<Command>of(
+                new DevicesCommand()
+        )) m.put(c.name(), c);
+        return m;
+    }
+
+    public static void main(String[] argv) {
+        System.exit(run(argv));
+    }
+
+    static int run(String[] argv) {
+        Map<String, Command> cmds = commands();
+        if (argv.length == 0 || argv[0].equals("--help") || argv[0].equals("-h") || argv[0].equals("help")) {
+            System.out.println("usage: ./lwm <command> [options]\n\ncommands:");
+            cmds.values().forEach(c -> System.out.printf("  %-10s %s%n", c.name(), c.summary()));
+            System.out.println("  test       run every test (installs the system packages it needs)");
+            System.out.println("\n./lwm <command> --help shows a command's options.");
+            return 0;
+        }
+        Command c = cmds.get(argv[0]);
+        if (c == null) {
+            System.err.println("lwm: unknown command '" + argv[0] + "' (./lwm --help lists them)");
+            return 2;
+        }
+        try {
+            return c.run(new Args(argv, 1));
+        } catch (UsageError | IllegalArgumentException e) {
+            System.err.println("lwm " + c.name() + ": " + e.getMessage());
+            return 2;
+        } catch (Exception e) {
+            System.err.println("lwm " + c.name() + ": internal error: " + e);
+            e.printStackTrace();
+            return 1;
+        }
+    }
+}

@@ -1,0 +1,86 @@
+package lwm.config;
+
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * Which accelerator the kernels run on. Resolution order: an explicit {@code --device} value, the
+ * {@code LWM_DEVICE} environment variable, the JSON file named by {@code LWM_DEVICE_CONFIG}, and
+ * finally the embedded {@code tornado-config/device.json}.
+ *
+ * <p>{@code --device} accepts {@code cpu} or {@code opencl:N} where N is the index printed by
+ * {@code ./lwm devices}.
+ */
+@JsonIgnoreProperties(ignoreUnknown = false)
+public record DeviceConfig(String backend, int threads, OpenCl opencl) {
+
+    /** OpenCL selection; {@code allowFallback=false} makes any Aparapi fallback to Java threads an error. */
+    @JsonIgnoreProperties(ignoreUnknown = false)
+    public record OpenCl(int device, boolean allowFallback) {}
+
+    private static final ObjectMapper JSON = new ObjectMapper().enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+
+    public DeviceConfig {
+        if (backend == null) backend = "cpu";
+        if (!backend.equals("cpu") && !backend.equals("opencl"))
+            throw new IllegalArgumentException("device config: field 'backend' must be \"cpu\" or \"opencl\", got \"" + backend + "\"");
+        if (threads < 0) throw new IllegalArgumentException("device config: field 'threads' must be >= 0 (0 = all cores), got " + threads);
+        if (opencl == null) opencl = new OpenCl(0, false);
+    }
+
+    public boolean isCpu() { return backend.equals("cpu"); }
+
+    /** Worker threads for the CPU kernels: the configured number, or every available core. */
+    public int cpuThreads() { return threads > 0 ? threads : Runtime.getRuntime().availableProcessors(); }
+
+    /** Parses {@code cpu} or {@code opencl:N}; the error names the flag and the value. */
+    public DeviceConfig withDevice(String spec) {
+        if (spec == null || spec.isBlank()) return this;
+        String s = spec.trim();
+        if (s.equals("cpu")) return new DeviceConfig("cpu", threads, opencl);
+        if (s.startsWith("opencl")) {
+            String idx = s.equals("opencl") ? "0" : s.startsWith("opencl:") ? s.substring(7) : "";
+            try {
+                return new DeviceConfig("opencl", threads, new OpenCl(Integer.parseInt(idx), opencl.allowFallback()));
+            } catch (NumberFormatException e) {
+                // fall through to the error below
+            }
+        }
+        throw new IllegalArgumentException("--device: expected 'cpu' or 'opencl:N', got '" + spec + "'");
+    }
+
+    public static DeviceConfig resolve(String deviceFlag) {
+        DeviceConfig base;
+        String file = System.getenv("LWM_DEVICE_CONFIG");
+        try {
+            if (file != null && !file.isBlank()) {
+                Path p = Path.of(file);
+                if (!Files.isRegularFile(p)) throw new IllegalArgumentException("LWM_DEVICE_CONFIG: no such file " + p);
+                base = parse(Files.readAllBytes(p), p.toString());
+            } else {
+                try (InputStream in = DeviceConfig.class.getResourceAsStream("/lwm/config/device.json")) {
+                    base = in == null ? new DeviceConfig("cpu", 0, null) : parse(in.readAllBytes(), "tornado-config/device.json");
+                }
+            }
+        } catch (IOException e) {
+            throw new IllegalArgumentException("device config: " + e.getMessage());
+        }
+        String env = System.getenv("LWM_DEVICE");
+        if (deviceFlag == null && env != null) deviceFlag = env;
+        return base.withDevice(deviceFlag);
+    }
+
+    static DeviceConfig parse(byte[] json, String source) {
+        try {
+            return JSON.readValue(json, DeviceConfig.class);
+        } catch (IOException e) {
+            String msg = e.getMessage() == null ? e.toString() : e.getMessage().lines().findFirst().orElse("");
+            throw new IllegalArgumentException(source + ": " + msg);
+        }
+    }
+}
