@@ -94,9 +94,11 @@ public interface Kernels {
     void attentionForward(AttentionArgs a);
 
     /**
-     * Flash-style backward: recomputes probabilities from the saved lse (never S x S), writes dq
-     * (accumulated) and accumulates into dk, dv. {@code delta[i,h] = sum(dO*O)} is computed by the caller
-     * with {@link #attentionDelta} once per row, so ring hops can reuse it.
+     * Flash-style backward: recomputes probabilities from the saved (global) lse, never S x S, and
+     * ACCUMULATES into dq, dk, dv (callers zero them once), so a ring can add the contributions of each
+     * hop. {@code delta[i,h] = sum(dO*O)} is computed by the caller with {@link #attentionDelta} once per
+     * row. Layouts: dOut, dq [tokensQ, heads, headDim], delta [tokensQ, heads], dk, dv
+     * [tokensK, kvHeads, headDim], all starting at index 0 (only q, k, v, out, lse take offsets).
      */
     void attentionBackward(AttentionArgs a, float[] dOut, float[] delta, float[] dq, float[] dk, float[] dv);
 
