@@ -68,6 +68,9 @@ public final class Args {
 
     public List<String> positional() { return positional; }
 
+    /** Every option given, in order (for commands that pass options through). */
+    public java.util.Set<String> keys() { return values.keySet(); }
+
     /** Fails on any option the command did not read. */
     public void finish() {
         for (String k : values.keySet()) if (!used.contains(k)) throw new UsageError("unknown option --" + k);

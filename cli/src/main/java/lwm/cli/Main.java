@@ -11,7 +11,8 @@ public final class Main {
     static Map<String, Command> commands() {
         Map<String, Command> m = new LinkedHashMap<>();
         for (Command c : List.<Command>of(
-                new DevicesCommand()
+                new DevicesCommand(),
+                new BenchCommand()
         )) m.put(c.name(), c);
         return m;
     }
