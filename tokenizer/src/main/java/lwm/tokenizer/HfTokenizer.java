@@ -73,21 +73,34 @@ public final class HfTokenizer implements Tokenizer {
         int maxId = bpe.idToToken.length - 1;
         if (added != null && !added.isNull()) {
             if (!added.isArray()) throw new TokenizerFormatException(where + ": field added_tokens is not an array");
+            List<JsonNode> entries = new ArrayList<>();
             for (int i = 0; i < added.size(); i++) {
                 JsonNode a = added.get(i);
                 String f = "added_tokens[" + i + "]";
                 if (!a.path("id").canConvertToInt() || a.path("id").asInt() < 0)
                     throw new TokenizerFormatException(where + ": field " + f + ".id is missing or not a non-negative integer");
-                String content = HfJson.text(a, "content", where, f);
+                HfJson.text(a, "content", where, f);
+                entries.add(a);
+            }
+            entries.sort(java.util.Comparator.comparingInt(a -> a.get("id").asInt()));
+            // tokenizers re-derives the ids rather than trusting the file: a content already in the vocabulary keeps
+            // that id, a new one gets the next id after the vocabulary / the added tokens so far
+            int maxAdded = -1;
+            for (JsonNode a : entries) {
+                String content = a.get("content").asText();
+                if (addedByContent.containsKey(content)) continue;
                 boolean special = a.path("special").asBoolean(false);
-                var t = new HfAddedTokens.Token(a.get("id").asInt(), content, a.path("single_word").asBoolean(false),
+                Integer known = bpe.vocab.get(content);
+                int id = known != null ? known : maxAdded < 0 ? bpe.vocab.size() : maxAdded >= bpe.vocab.size() ? maxAdded + 1 : bpe.vocab.size();
+                maxAdded = Math.max(maxAdded, id);
+                var t = new HfAddedTokens.Token(id, content, a.path("single_word").asBoolean(false),
                         a.path("lstrip").asBoolean(false), a.path("rstrip").asBoolean(false),
                         a.path("normalized").asBoolean(!special), special);
                 (t.normalized() ? norm : raw).add(t);
-                addedById.put(t.id(), content);
-                addedByContent.put(content, t.id());
+                addedById.put(id, content);
+                addedByContent.put(content, id);
                 if (special) specialContents.add(content);
-                maxId = Math.max(maxId, t.id());
+                maxId = Math.max(maxId, id);
             }
         }
         vocabSize = maxId + 1;
