@@ -27,12 +27,13 @@ final class HfAddedTokens {
 
     boolean isEmpty() { return byFirstChar.isEmpty(); }
 
-    void split(String s, int baseOffset, List<Piece> out) {
+    void split(String s, int baseOffset, boolean splitSpecial, List<Piece> out) {
         int done = 0;  // end of the last match (text before it is emitted)
         int i = 0;
         while (i < s.length()) {
             Token match = longestAt(s, i);
             if (match == null) { i++; continue; }
+            if (!splitSpecial && match.special()) { i += match.content().length(); continue; }
             int start = i, stop = i + match.content().length();
             i = stop;
             if (match.singleWord()) {

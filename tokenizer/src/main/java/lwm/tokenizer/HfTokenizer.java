@@ -157,12 +157,18 @@ public final class HfTokenizer implements Tokenizer {
     }
 
     @Override
-    public int[] encode(String text, boolean addBos) {
+    public int[] encode(String text, boolean addBos) { return encode(text, addBos, true); }
+
+    /** As tokenizers' {@code encode_special_tokens=True}: special tokens are not split out; other added tokens are. */
+    @Override
+    public int[] encodeLiteral(String text) { return encode(text, false, false); }
+
+    private int[] encode(String text, boolean addBos, boolean splitSpecial) {
         IntList out = new IntList(text.length() / 3 + 4);
         if (addBos) out.addAll(templatePrefix);
         List<HfAddedTokens.Piece> pieces = new ArrayList<>();
         if (rawAdded.isEmpty()) pieces.add(new HfAddedTokens.Piece(-1, text, 0));
-        else rawAdded.split(text, 0, pieces);
+        else rawAdded.split(text, 0, splitSpecial, pieces);
         List<String> words = new ArrayList<>();
         for (HfAddedTokens.Piece p : pieces) {
             if (p.id() >= 0) { out.add(p.id()); continue; }
@@ -170,7 +176,7 @@ public final class HfTokenizer implements Tokenizer {
             String normalized = normalizer.apply(p.text());
             List<HfAddedTokens.Piece> sub = new ArrayList<>();
             if (normalizedAdded.isEmpty()) sub.add(new HfAddedTokens.Piece(-1, normalized, p.offset()));
-            else normalizedAdded.split(normalized, p.offset(), sub);
+            else normalizedAdded.split(normalized, p.offset(), splitSpecial, sub);
             for (HfAddedTokens.Piece q : sub) {
                 if (q.id() >= 0) { out.add(q.id()); continue; }
                 if (q.text().isEmpty()) continue;

@@ -9,7 +9,9 @@ import java.util.Arrays;
  *
  * <p>It decodes a short window: the ids already printed since the last emitted token (the "prefix", kept so
  * that leading-space rules act on it as in a full decode) and the pending ones, and emits the difference.
- * Cost per token is O(window), not O(everything generated).
+ * Cost per token is O(window), not O(everything generated). This is the algorithm of tokenizers' DecodeStream;
+ * like it, a tokenizer.json byte run that turns invalid after a valid prefix was printed (tokenizers then decodes
+ * the whole run as U+FFFDs) streams the prefix as text: models do not emit such runs in practice.
  */
 public final class StreamDecoder {
     private final Tokenizer tokenizer;

@@ -10,6 +10,12 @@ package lwm.tokenizer;
 public interface Tokenizer {
     int[] encode(String text, boolean addBos);
 
+    /**
+     * Encodes text in which strings such as "&lt;s&gt;" are ordinary text, never special tokens, and adds
+     * nothing: for user-supplied content. (SentencePiece never splits on special strings; tokenizer.json does.)
+     */
+    default int[] encodeLiteral(String text) { return encode(text, false); }
+
     /** Decodes ids to text, leaving out special (control) tokens, as {@code decode(ids, skip_special_tokens=True)}. */
     String decode(int[] ids);
 

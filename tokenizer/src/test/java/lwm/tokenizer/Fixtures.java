@@ -5,7 +5,15 @@ import java.nio.file.Path;
 
 /** Locates /work/shared/fixtures through ${lwm.root}/../shared/fixtures. */
 final class Fixtures {
+    private static Tokenizer spBpe;
+
     private Fixtures() {}
+
+    /** The fixture tokenizer.json, loaded once per JVM (it is 1.8 MB of JSON). */
+    static synchronized Tokenizer spBpeTokenizer() {
+        if (spBpe == null) spBpe = Tokenizers.load(dir("tokenizer-sp-bpe").resolve("tokenizer.json"));
+        return spBpe;
+    }
 
     static Path dir(String name) {
         String root = System.getProperty("lwm.root");
