@@ -18,17 +18,26 @@ public final class RandomWeights {
 
     /** Every tensor of the model, allocated in {@code arena}. */
     public static Map<String, Tensor> create(LlamaConfig c, DType dtype, long seed, Arena arena) {
+        return create(c, dtype, seed, arena, 0.02);
+    }
+
+    /**
+     * With another standard deviation: tests use a large one so that attention is far from uniform and
+     * a mistake in RoPE or masking moves the logits visibly.
+     */
+    public static Map<String, Tensor> create(LlamaConfig c, DType dtype, long seed, Arena arena, double std) {
         Map<String, Tensor> m = new LinkedHashMap<>();
         int i = 0;
-        for (var e : LlamaWeights.expectedShapes(c).entrySet()) m.put(e.getKey(), tensor(e.getKey(), e.getValue(), dtype, seed + 7919L * i++, arena));
+        for (var e : LlamaWeights.expectedShapes(c).entrySet())
+            m.put(e.getKey(), tensor(e.getKey(), e.getValue(), dtype, seed + 7919L * i++, arena, std));
         return m;
     }
 
     /** One tensor named like a checkpoint tensor: norms get values near 1, everything else near 0. */
-    public static Tensor tensor(String name, long[] shape, DType dtype, long seed, Arena arena) {
+    public static Tensor tensor(String name, long[] shape, DType dtype, long seed, Arena arena, double std) {
         Tensor t = Tensor.allocate(arena, dtype, shape);
         boolean norm = name.endsWith("norm.weight");
-        float amp = norm ? 0.2f : (float) (0.02 * Math.sqrt(3)), center = norm ? 1f : 0f;
+        float amp = norm ? 0.2f : (float) (std * Math.sqrt(3)), center = norm ? 1f : 0f;
         long n = t.numel(), rowLen = shape[shape.length - 1], rows = n / rowLen;
         IntStream rowIds = IntStream.range(0, (int) rows);
         if (t.segment().isAccessibleBy(new Thread(() -> {}))) rowIds = rowIds.parallel(); // not for a confined arena

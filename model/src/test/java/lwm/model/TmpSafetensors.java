@@ -37,4 +37,29 @@ final class TmpSafetensors {
             return m;
         }
     }
+
+    static void write(Path file, Map<String, Tensor> tensors) throws Exception {
+        var mapper = new ObjectMapper();
+        var h = mapper.createObjectNode();
+        long off = 0;
+        for (var e : tensors.entrySet()) {
+            Tensor t = e.getValue();
+            long n = t.numel() * t.dtype().bytes;
+            var o = h.putObject(e.getKey());
+            o.put("dtype", t.dtype().safetensorsName);
+            var sh = o.putArray("shape");
+            for (long d : t.shape()) sh.add(d);
+            o.putArray("data_offsets").add(off).add(off + n);
+            off += n;
+        }
+        byte[] hb = mapper.writeValueAsBytes(h);
+        int pad = (8 - hb.length % 8) % 8;
+        try (var out = new java.io.BufferedOutputStream(java.nio.file.Files.newOutputStream(file))) {
+            var bb = java.nio.ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(hb.length + pad);
+            out.write(bb.array());
+            out.write(hb);
+            for (int i = 0; i < pad; i++) out.write(' ');
+            for (Tensor t : tensors.values()) out.write(t.segment().asSlice(t.offset() * t.dtype().bytes, t.numel() * t.dtype().bytes).toArray(ValueLayout.JAVA_BYTE));
+        }
+    }
 }
