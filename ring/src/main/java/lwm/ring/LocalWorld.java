@@ -28,8 +28,11 @@ public final class LocalWorld {
 
     /** Marks {@code rank} failed; every rank's next or current wait throws. */
     public void abort(int rank, Throwable cause) {
-        if (failure == null)
-            failure = new RankFailedException(rank, "rank " + rank + " failed: " + cause, cause);
+        if (failure != null) return;
+        // a rank that gave up waiting blames the silent peer, not itself
+        if (cause instanceof RankFailedException rf)
+            failure = new RankFailedException(rf.failedRank(), "rank " + rank + ": " + rf.getMessage(), rf);
+        else failure = new RankFailedException(rank, "rank " + rank + " failed: " + cause, cause);
     }
 
     RankFailedException failure() { return failure; }
@@ -58,6 +61,7 @@ public final class LocalWorld {
         RankFailedException f = w.failure;
         if (f != null) {
             Throwable original = errors[f.failedRank()];
+            if (original == null || original instanceof RankFailedException) throw f;
             if (original instanceof Exception e) throw new RankFailedException(f.failedRank(), f.getMessage(), e);
             throw new RankFailedException(f.failedRank(), f.getMessage(), original);
         }
