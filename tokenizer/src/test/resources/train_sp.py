@@ -99,8 +99,10 @@ CONFIGS = [
     # no dummy prefix, no byte fallback: unknown characters become <unk>
     dict(name="bpe_plain", model_type="bpe", vocab_size=400, byte_fallback=False, normalization_rule_name="identity",
          remove_extra_whitespaces=False, add_dummy_prefix=False),
-    # a unigram model: the Java side must refuse it with a clear error
+    # unigram models: default normaliser; LLaMA-like with byte fallback and user-defined pieces
     dict(name="unigram", model_type="unigram", vocab_size=300, byte_fallback=False),
+    dict(name="unigram_llama", model_type="unigram", vocab_size=700, byte_fallback=True, normalization_rule_name="identity",
+         remove_extra_whitespaces=False, add_dummy_prefix=True, user_defined_symbols=["<tool>", "@@"]),
 ]
 
 train = corpus(rng, 3000)

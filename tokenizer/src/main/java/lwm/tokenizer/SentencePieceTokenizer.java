@@ -8,10 +8,11 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A SentencePiece {@code .model} BPE tokenizer that reproduces SentencePiece's own encoder and decoder:
+ * A SentencePiece {@code .model} tokenizer that reproduces SentencePiece's own encoder and decoder. BPE models:
  * symbols are merged by piece score (highest first, leftmost on ties), user-defined pieces are matched
  * before anything else and never merged, unused pieces are split back into the pair they came from,
- * unknown characters fall back to {@code <0xNN>} byte pieces (or fuse into one {@code <unk>}).
+ * unknown characters fall back to {@code <0xNN>} byte pieces (or fuse into one {@code <unk>}). Unigram models:
+ * the best-scoring segmentation (Viterbi, {@link SentencePieceUnigram}).
  */
 public final class SentencePieceTokenizer implements Tokenizer {
     private static final String SPACE = "\u2581";
@@ -23,6 +24,7 @@ public final class SentencePieceTokenizer implements Tokenizer {
     private final List<String> userDefined = new ArrayList<>();
     private final int[] byteIds = new int[256];
     private final int unkId, bosId, eosId;
+    private final SentencePieceUnigram unigram;  // null for BPE models
 
     public static SentencePieceTokenizer load(Path file) { return new SentencePieceTokenizer(SentencePieceModel.read(file)); }
 
@@ -33,10 +35,8 @@ public final class SentencePieceTokenizer implements Tokenizer {
     private SentencePieceTokenizer(SentencePieceModel m) {
         this.model = m;
         String src = m.source;
-        if (m.modelType == SentencePieceModel.UNIGRAM)
-            throw new TokenizerFormatException(src + ": trainer_spec.model_type is UNIGRAM; only BPE SentencePiece models are supported");
-        if (m.modelType != SentencePieceModel.BPE)
-            throw new TokenizerFormatException(src + ": trainer_spec.model_type " + m.modelType + " (WORD/CHAR) is not supported; only BPE");
+        if (m.modelType != SentencePieceModel.BPE && m.modelType != SentencePieceModel.UNIGRAM)
+            throw new TokenizerFormatException(src + ": trainer_spec.model_type " + m.modelType + " (WORD/CHAR) is not supported; only BPE and UNIGRAM");
         if (m.treatWhitespaceAsSuffix)
             throw new TokenizerFormatException(src + ": trainer_spec.treat_whitespace_as_suffix is not supported");
         if (m.hasDenormalizer)
@@ -69,6 +69,7 @@ public final class SentencePieceTokenizer implements Tokenizer {
         bosId = isControl(bos) ? bos : -1;
         eosId = isControl(eos) ? eos : -1;
         normalizer = new SentencePieceNormalizer(m, userDefined);
+        unigram = m.modelType == SentencePieceModel.UNIGRAM ? new SentencePieceUnigram(m) : null;
     }
 
     private int pieceToId(String p) {
@@ -91,8 +92,13 @@ public final class SentencePieceTokenizer implements Tokenizer {
         return out.toArray();
     }
 
-    /** BPE over the normalised text, then SentencePiece's handling of unused, unknown and byte pieces. */
+    /** BPE (or unigram Viterbi) over the normalised text, then SentencePiece's handling of unused, unknown and byte pieces. */
     private void encodeNormalized(String s, IntList out) {
+        if (unigram != null) {
+            boolean prevUnk = false;
+            for (String[] piece : unigram.segment(s, unkId)) prevUnk = emit(piece[0], Map.of(), out, prevUnk);
+            return;
+        }
         int n = s.length();
         // symbols are char ranges [start, end) of s linked into a list; a merged-away symbol has start == end
         int[] start = new int[n], end = new int[n], prev = new int[n], next = new int[n];
@@ -223,5 +229,5 @@ public final class SentencePieceTokenizer implements Tokenizer {
     @Override public String pieceOf(int id) { checkId(id); return model.pieces.get(id); }
     @Override public boolean isSpecial(int id) { checkId(id); return isControl(id); }
 
-    @Override public String toString() { return "SentencePiece BPE (" + model.size() + " pieces, " + model.source + ")"; }
+    @Override public String toString() { return (unigram != null ? "SentencePiece unigram (" : "SentencePiece BPE (") + model.size() + " pieces, " + model.source + ")"; }
 }
