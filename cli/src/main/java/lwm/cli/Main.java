@@ -13,7 +13,8 @@ public final class Main {
         for (Command c : List.<Command>of(
                 new DevicesCommand(),
                 new BenchCommand(),
-                new TokenizeCommand()
+                new TokenizeCommand(),
+                new TokenizerImportLlama2Command()
         )) m.put(c.name(), c);
         return m;
     }
