@@ -96,9 +96,14 @@ final class BlockAttention {
             Tile.mulAdd(a.q(), qRow0, qRs, 1, kt, 0, bkP, sc, 0, bkP, rows, D, bkP, false);
             for (int r = 0; r < rows; r++) {
                 int so = r * bkP, i = i0 + r;
-                for (int jj = 0; jj < bkP; jj++) {
-                    boolean visible = jj < bk && (vis == 2 || ScalarKernels.visible(a, i, j0 + jj));
-                    sc[so + jj] = visible ? sc[so + jj] * scale : Float.NEGATIVE_INFINITY;
+                if (vis == 2) {
+                    for (int jj = 0; jj < bkP; jj += V) FloatVector.fromArray(S, sc, so + jj).mul(scale).intoArray(sc, so + jj);
+                    for (int jj = bk; jj < bkP; jj++) sc[so + jj] = Float.NEGATIVE_INFINITY;
+                } else {
+                    for (int jj = 0; jj < bkP; jj++) {
+                        boolean visible = jj < bk && ScalarKernels.visible(a, i, j0 + jj);
+                        sc[so + jj] = visible ? sc[so + jj] * scale : Float.NEGATIVE_INFINITY;
+                    }
                 }
                 float bm = max(sc, so, bkP);
                 if (bm == Float.NEGATIVE_INFINITY) { // this row sees nothing here: contribute zeros

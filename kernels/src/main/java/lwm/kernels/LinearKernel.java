@@ -1,6 +1,7 @@
 package lwm.kernels;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
 import lwm.tensor.Tensor;
 
 import java.lang.foreign.MemorySegment;
@@ -47,37 +48,76 @@ final class LinearKernel {
 
     /** Four output features at once: four independent FMA chains hide the latency and share each x load. */
     private static void dot4(float[] x, int xo, MemorySegment seg, long w0, long rs, int kind, int in, float[] y, int yo) {
+        // one loop per dtype (see Widen.load): each is a straight stream of loads and FMAs, vectors never leave registers
+        switch (kind) {
+            case Widen.KIND_BF16 -> dot4Bf16(x, xo, seg, w0, rs, in, y, yo);
+            case Widen.KIND_F16 -> dot4F16(x, xo, seg, w0, rs, in, y, yo);
+            default -> dot4F32(x, xo, seg, w0, rs, in, y, yo);
+        }
+    }
+
+    private static void tails(float[] x, int xo, MemorySegment seg, long w0, long rs, int kind, int from, int in, float[] y, int yo) {
+        for (int q = 0; q < 4; q++) {
+            float s = y[yo + q];
+            for (int i = from; i < in; i++) s += x[xo + i] * Widen.get(seg, w0 + q * rs + i, kind);
+            y[yo + q] = s;
+        }
+    }
+
+    private static void dot4Bf16(float[] x, int xo, MemorySegment seg, long w0, long rs, int in, float[] y, int yo) {
         FloatVector a0 = FloatVector.zero(S), a1 = FloatVector.zero(S), a2 = FloatVector.zero(S), a3 = FloatVector.zero(S);
         int bound = S.loopBound(in);
-        int i = 0;
-        for (; i < bound; i += V) {
+        for (int i = 0; i < bound; i += V) {
             FloatVector xv = FloatVector.fromArray(S, x, xo + i);
-            a0 = Widen.load(seg, w0 + i, kind).fma(xv, a0);
-            a1 = Widen.load(seg, w0 + rs + i, kind).fma(xv, a1);
-            a2 = Widen.load(seg, w0 + 2 * rs + i, kind).fma(xv, a2);
-            a3 = Widen.load(seg, w0 + 3 * rs + i, kind).fma(xv, a3);
+            a0 = Widen.loadBf16(seg, w0 + i).fma(xv, a0);
+            a1 = Widen.loadBf16(seg, w0 + rs + i).fma(xv, a1);
+            a2 = Widen.loadBf16(seg, w0 + 2 * rs + i).fma(xv, a2);
+            a3 = Widen.loadBf16(seg, w0 + 3 * rs + i).fma(xv, a3);
         }
-        float s0 = a0.reduceLanes(jdk.incubator.vector.VectorOperators.ADD), s1 = a1.reduceLanes(jdk.incubator.vector.VectorOperators.ADD);
-        float s2 = a2.reduceLanes(jdk.incubator.vector.VectorOperators.ADD), s3 = a3.reduceLanes(jdk.incubator.vector.VectorOperators.ADD);
-        for (; i < in; i++) {
-            float xv = x[xo + i];
-            s0 += xv * Widen.get(seg, w0 + i, kind);
-            s1 += xv * Widen.get(seg, w0 + rs + i, kind);
-            s2 += xv * Widen.get(seg, w0 + 2 * rs + i, kind);
-            s3 += xv * Widen.get(seg, w0 + 3 * rs + i, kind);
+        y[yo] = a0.reduceLanes(VectorOperators.ADD);
+        y[yo + 1] = a1.reduceLanes(VectorOperators.ADD);
+        y[yo + 2] = a2.reduceLanes(VectorOperators.ADD);
+        y[yo + 3] = a3.reduceLanes(VectorOperators.ADD);
+        if (bound < in) tails(x, xo, seg, w0, rs, Widen.KIND_BF16, bound, in, y, yo);
+    }
+
+    private static void dot4F16(float[] x, int xo, MemorySegment seg, long w0, long rs, int in, float[] y, int yo) {
+        FloatVector a0 = FloatVector.zero(S), a1 = FloatVector.zero(S), a2 = FloatVector.zero(S), a3 = FloatVector.zero(S);
+        int bound = S.loopBound(in);
+        for (int i = 0; i < bound; i += V) {
+            FloatVector xv = FloatVector.fromArray(S, x, xo + i);
+            a0 = Widen.loadF16(seg, w0 + i).fma(xv, a0);
+            a1 = Widen.loadF16(seg, w0 + rs + i).fma(xv, a1);
+            a2 = Widen.loadF16(seg, w0 + 2 * rs + i).fma(xv, a2);
+            a3 = Widen.loadF16(seg, w0 + 3 * rs + i).fma(xv, a3);
         }
-        y[yo] = s0;
-        y[yo + 1] = s1;
-        y[yo + 2] = s2;
-        y[yo + 3] = s3;
+        y[yo] = a0.reduceLanes(VectorOperators.ADD);
+        y[yo + 1] = a1.reduceLanes(VectorOperators.ADD);
+        y[yo + 2] = a2.reduceLanes(VectorOperators.ADD);
+        y[yo + 3] = a3.reduceLanes(VectorOperators.ADD);
+        if (bound < in) tails(x, xo, seg, w0, rs, Widen.KIND_F16, bound, in, y, yo);
+    }
+
+    private static void dot4F32(float[] x, int xo, MemorySegment seg, long w0, long rs, int in, float[] y, int yo) {
+        FloatVector a0 = FloatVector.zero(S), a1 = FloatVector.zero(S), a2 = FloatVector.zero(S), a3 = FloatVector.zero(S);
+        int bound = S.loopBound(in);
+        for (int i = 0; i < bound; i += V) {
+            FloatVector xv = FloatVector.fromArray(S, x, xo + i);
+            a0 = Widen.loadF32(seg, w0 + i).fma(xv, a0);
+            a1 = Widen.loadF32(seg, w0 + rs + i).fma(xv, a1);
+            a2 = Widen.loadF32(seg, w0 + 2 * rs + i).fma(xv, a2);
+            a3 = Widen.loadF32(seg, w0 + 3 * rs + i).fma(xv, a3);
+        }
+        y[yo] = a0.reduceLanes(VectorOperators.ADD);
+        y[yo + 1] = a1.reduceLanes(VectorOperators.ADD);
+        y[yo + 2] = a2.reduceLanes(VectorOperators.ADD);
+        y[yo + 3] = a3.reduceLanes(VectorOperators.ADD);
+        if (bound < in) tails(x, xo, seg, w0, rs, Widen.KIND_F32, bound, in, y, yo);
     }
 
     private static float dot1(float[] x, int xo, MemorySegment seg, long w0, int kind, int in) {
-        FloatVector a = FloatVector.zero(S);
-        int bound = S.loopBound(in), i = 0;
-        for (; i < bound; i += V) a = Widen.load(seg, w0 + i, kind).fma(FloatVector.fromArray(S, x, xo + i), a);
-        float s = a.reduceLanes(jdk.incubator.vector.VectorOperators.ADD);
-        for (; i < in; i++) s += x[xo + i] * Widen.get(seg, w0 + i, kind);
+        float s = 0;
+        for (int i = 0; i < in; i++) s += x[xo + i] * Widen.get(seg, w0 + i, kind);
         return s;
     }
 
@@ -90,9 +130,7 @@ final class LinearKernel {
                 int cols = Math.min(nr, nc - jr);
                 for (int c = 0; c < nr; c++) {
                     if (c < cols) {
-                        long src = base + (long) (j0 + jr + c) * rs + (long) p0 * cs;
-                        if (cs == 1) widenRow(src, kc, row);
-                        else for (int p = 0; p < kc; p++) row[p] = Widen.get(seg, src + p * cs, kind);
+                        Widen.row(seg, base + (long) (j0 + jr + c) * rs + (long) p0 * cs, cs, kc, kind, row, 0);
                         for (int p = 0; p < kc; p++) dst[d + p * nr + c] = row[p];
                     } else {
                         for (int p = 0; p < kc; p++) dst[d + p * nr + c] = 0f;
@@ -100,12 +138,6 @@ final class LinearKernel {
                 }
                 d += kc * nr;
             }
-        }
-
-        private void widenRow(long src, int n, float[] row) {
-            int bound = S.loopBound(n), p = 0;
-            for (; p < bound; p += V) Widen.load(seg, src + p, kind).intoArray(row, p);
-            for (; p < n; p++) row[p] = Widen.get(seg, src + p, kind);
         }
     }
 }

@@ -49,18 +49,17 @@ final class RowKernels {
 
     static void rmsNorm(Parallel par, float[] x, int xOff, Tensor w, float[] out, int outOff, int rows, int dim, float eps) {
         if (w.numel() != dim) throw new IllegalArgumentException("norm weight " + w + " is not [" + dim + "]");
-        int kind = Widen.kind(w);
-        MemorySegment seg = w.segment();
-        long wb = w.offset(), ws = w.rank() == 0 ? 1 : w.stride(w.rank() - 1);
+        // the norm weight is one row of dim values: widen it once per call, not once per token
+        float[] wf = new float[dim];
+        Widen.row(w.segment(), w.offset(), w.rank() == 0 ? 1 : w.stride(w.rank() - 1), dim, Widen.kind(w), wf, 0);
         par.forRange(rows, rowGrain(dim), (r0, r1) -> {
             for (int r = r0; r < r1; r++) {
                 int xo = xOff + r * dim, oo = outOff + r * dim;
                 float inv = (float) (1.0 / Math.sqrt((double) sumSquares(x, xo, dim) / dim + eps));
                 int i = 0;
-                if (ws == 1)
-                    for (; i + V <= dim; i += V)
-                        FloatVector.fromArray(S, x, xo + i).mul(inv).mul(Widen.load(seg, wb + i, kind)).intoArray(out, oo + i);
-                for (; i < dim; i++) out[oo + i] = x[xo + i] * inv * Widen.get(seg, wb + i * ws, kind);
+                for (; i + V <= dim; i += V)
+                    FloatVector.fromArray(S, x, xo + i).mul(inv).mul(FloatVector.fromArray(S, wf, i)).intoArray(out, oo + i);
+                for (; i < dim; i++) out[oo + i] = x[xo + i] * inv * wf[i];
             }
         });
     }
@@ -248,12 +247,7 @@ final class RowKernels {
         MemorySegment seg = table.segment();
         long base = table.offset(), rs = table.stride(0), cs = table.stride(1);
         par.forRange(count, rowGrain(dim), (t0, t1) -> {
-            for (int t = t0; t < t1; t++) {
-                long src = base + ids[idsOff + t] * rs;
-                int o = outOff + t * dim, i = 0;
-                if (cs == 1) for (; i + V <= dim; i += V) Widen.load(seg, src + i, kind).intoArray(out, o + i);
-                for (; i < dim; i++) out[o + i] = Widen.get(seg, src + i * cs, kind);
-            }
+            for (int t = t0; t < t1; t++) Widen.row(seg, base + ids[idsOff + t] * rs, cs, dim, kind, out, outOff + t * dim);
         });
     }
 

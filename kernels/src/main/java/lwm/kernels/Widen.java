@@ -39,13 +39,49 @@ final class Widen {
         };
     }
 
-    /** V consecutive weights starting at element index e of the segment, as f32. */
+    /**
+     * V consecutive weights starting at element index e of the segment, as f32. Hot loops call the
+     * per-dtype loaders below directly: one loop body with all three branches defeats C2's vector
+     * intrinsics (vectors get boxed) and runs ten times slower.
+     */
     static FloatVector load(MemorySegment seg, long e, int kind) {
-        if (kind == KIND_F32) return FloatVector.fromMemorySegment(S, seg, e * 4, ByteOrder.LITTLE_ENDIAN);
+        return switch (kind) {
+            case KIND_F32 -> loadF32(seg, e);
+            case KIND_BF16 -> loadBf16(seg, e);
+            default -> loadF16(seg, e);
+        };
+    }
+
+    static FloatVector loadF32(MemorySegment seg, long e) {
+        return FloatVector.fromMemorySegment(S, seg, e * 4, ByteOrder.LITTLE_ENDIAN);
+    }
+
+    /** bf16 is the top half of an f32: widen the 16-bit lanes to 32 and shift them into place. */
+    static FloatVector loadBf16(MemorySegment seg, long e) {
         ShortVector h = ShortVector.fromMemorySegment(SH, seg, e * 2, ByteOrder.LITTLE_ENDIAN);
-        IntVector i = (IntVector) h.convertShape(VectorOperators.S2I, SI, 0);
-        if (kind == KIND_BF16) return i.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
-        return halfToFloat(i);
+        return ((IntVector) h.convertShape(VectorOperators.S2I, SI, 0)).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+    }
+
+    static FloatVector loadF16(MemorySegment seg, long e) {
+        ShortVector h = ShortVector.fromMemorySegment(SH, seg, e * 2, ByteOrder.LITTLE_ENDIAN);
+        return halfToFloat((IntVector) h.convertShape(VectorOperators.S2I, SI, 0));
+    }
+
+    /** dst[dOff .. dOff+n) = n consecutive weights from element e, widened; one loop per dtype. */
+    static void row(MemorySegment seg, long e, int n, int kind, float[] dst, int dOff) {
+        int bound = S.loopBound(n), i = 0;
+        switch (kind) {
+            case KIND_F32 -> { for (; i < bound; i += V) loadF32(seg, e + i).intoArray(dst, dOff + i); }
+            case KIND_BF16 -> { for (; i < bound; i += V) loadBf16(seg, e + i).intoArray(dst, dOff + i); }
+            default -> { for (; i < bound; i += V) loadF16(seg, e + i).intoArray(dst, dOff + i); }
+        }
+        for (; i < n; i++) dst[dOff + i] = get(seg, e + i, kind);
+    }
+
+    /** As {@link #row} for a strided run (stride in elements). */
+    static void row(MemorySegment seg, long e, long stride, int n, int kind, float[] dst, int dOff) {
+        if (stride == 1) { row(seg, e, n, kind, dst, dOff); return; }
+        for (int i = 0; i < n; i++) dst[dOff + i] = get(seg, e + i * stride, kind);
     }
 
     /**
