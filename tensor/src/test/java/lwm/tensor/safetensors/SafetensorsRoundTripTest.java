@@ -147,6 +147,22 @@ class SafetensorsRoundTripTest {
     }
 
     @Test
+    void createsMissingDirectoriesAndReportsUnwritableTargets() throws IOException {
+        try (Arena arena = Arena.ofConfined()) {
+            Map<String, Tensor> one = Map.of("w", Tensor.fromFloats(arena, DType.I32, new float[] {3, -4}, 2));
+            Path nested = dir.resolve("a/b/c.safetensors");
+            SafetensorsWriter.write(nested, one, Map.of());
+            try (SafetensorsFile f = SafetensorsFile.open(nested)) {
+                assertArrayEquals(new float[] {3, -4}, f.tensor("w").toFloatArray());
+            }
+            Files.writeString(dir.resolve("plainfile"), "x");
+            var ex = assertThrows(java.io.UncheckedIOException.class, () -> SafetensorsWriter.write(dir.resolve("plainfile/x.safetensors"), one, Map.of()));
+            assertTrue(ex.getMessage().startsWith(dir.resolve("plainfile/x.safetensors") + ": cannot write"), ex.getMessage());
+            assertFalse(ex.getMessage().contains("\n"));
+        }
+    }
+
+    @Test
     void readsTheTransformersFixture() throws IOException {
         Path fixture = Path.of(System.getProperty("lwm.root"), "..", "shared", "fixtures", "tiny-lwm-f32");
         JsonNode config = new ObjectMapper().readTree(fixture.resolve("config.json").toFile());
