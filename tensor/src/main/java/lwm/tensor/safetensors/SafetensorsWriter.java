@@ -157,10 +157,10 @@ public final class SafetensorsWriter {
         ObjectNode root = SafetensorsHeader.JSON.createObjectNode();
         if (!metadata.isEmpty()) {
             ObjectNode m = root.putObject(SafetensorsHeader.METADATA_KEY);
-            metadata.forEach((k, v) -> {
-                if (k == null || v == null) throw new IllegalArgumentException("metadata keys and values must not be null");
-                m.put(k, v);
-            });
+            for (var e : metadata.entrySet()) { // sorted below, so that equal inputs give equal bytes
+                if (e.getKey() == null || e.getValue() == null) throw new IllegalArgumentException("metadata keys and values must not be null");
+            }
+            new TreeMap<>(metadata).forEach(m::put);
         }
         long at = 0;
         for (var e : order) {

@@ -92,6 +92,18 @@ class SafetensorsRoundTripTest {
     }
 
     @Test
+    void outputIsDeterministic() throws IOException {
+        try (Arena arena = Arena.ofConfined()) {
+            Map<String, Tensor> in = new java.util.HashMap<>();
+            for (int i = 0; i < 20; i++) in.put("t" + i, random(arena, DType.values()[i % 5], 3, i + 1));
+            Path a = dir.resolve("a.safetensors"), b = dir.resolve("b.safetensors");
+            SafetensorsWriter.write(a, in, Map.of("k", "v", "j", "w"));
+            SafetensorsWriter.write(b, new TreeMap<>(in), new TreeMap<>(Map.of("k", "v", "j", "w")));
+            assertEquals(-1, Files.mismatch(a, b), "same tensors, same bytes, whatever the map order");
+        }
+    }
+
+    @Test
     void manyChunksStreamTheSameBytes() {
         long old = SafetensorsWriter.chunkBytes;
         SafetensorsWriter.chunkBytes = 12; // 3 f32 per chunk: forces partial chunks through both paths
