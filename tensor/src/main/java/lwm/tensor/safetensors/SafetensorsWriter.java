@@ -192,7 +192,8 @@ public final class SafetensorsWriter {
         long n = t.numel();
         if (n == 0) return;
         long w = t.dtype().bytes;
-        if (t.isContiguous()) {
+        // heap segments over float[]/short[]... cannot become ByteBuffers: those are gathered like views
+        if (t.isContiguous() && t.segment().isNative()) {
             MemorySegment src = t.segment().asSlice(t.offset() * w, n * w);
             for (long pos = 0; pos < src.byteSize(); ) {
                 long k = Math.min(chunkBytes, src.byteSize() - pos);

@@ -66,6 +66,7 @@ class SafetensorsRoundTripTest {
             in.put("g.scalar", random(arena, DType.BF16));
             in.put("h.transposed", random(arena, DType.F32, 4, 6).transpose(0, 1));
             in.put("i.sliced", random(arena, DType.F16, 5, 8).slice(1, 2, 7));
+            in.put("j.heap", Tensor.wrap(java.lang.foreign.MemorySegment.ofArray(new float[] {1.5f, -2f, 3f}), DType.F32, 3));
             Map<String, String> meta = Map.of("format", "pt", "note", "ünïcödé \"quoted\"");
             Path f = dir.resolve("x.safetensors");
             SafetensorsWriter.write(f, in, meta);
