@@ -25,8 +25,7 @@ class TinyFixtureTest {
 
     @BeforeAll
     static void load() throws Exception {
-        LlamaConfig cfg = LlamaConfig.read(DIR.resolve("config.json"));
-        model = new LlamaModel(LlamaWeights.from(cfg, TensorSource.of(TmpSafetensors.read(DIR.resolve("model.safetensors")))), K);
+        model = new LlamaModel(LlamaCheckpoint.load(DIR).weights(), K); // mapped for the whole test class
         ref = new ObjectMapper().readTree(DIR.resolve("reference.json").toFile());
     }
 
