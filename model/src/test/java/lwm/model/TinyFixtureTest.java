@@ -167,4 +167,25 @@ class TinyFixtureTest {
         Generator.Result more = g.generate(new int[0], 3, Sampler.greedy(), id -> false, new Generator.Listener() {});
         assertArrayEquals(Arrays.copyOfRange(want, prompt.length + 4, prompt.length + 7), more.newTokens());
     }
+
+    @Test
+    void rewindingAConversationReusesTheCacheUpToTheCommonPrefix() {
+        int[] prompt = ints(ref.get("greedy").get("prompt")), want = ints(ref.get("greedy").get("output"));
+        KvCache cache = new KvCache(model.config().layers(), model.config().kvDim(), want.length, 3, KvCache.Storage.F32);
+        Generator g = new Generator(model, cache, 4);
+        g.generate(prompt, 6, Sampler.greedy(), id -> false, new Generator.Listener() {});
+        assertArrayEquals(Arrays.copyOf(want, prompt.length + 6), g.tokens());
+        int keep = prompt.length + 2;
+        g.rewind(keep);
+        assertEquals(keep - 1, cache.length());
+        Generator.Result r = g.generate(new int[0], 3, Sampler.greedy(), id -> false, new Generator.Listener() {});
+        assertArrayEquals(Arrays.copyOfRange(want, keep, keep + 3), r.newTokens());
+        // rewinding into the prompt and feeding the rest again gives the same continuation
+        g.rewind(2);
+        Generator.Result again = g.generate(Arrays.copyOfRange(prompt, 2, prompt.length), 4, Sampler.greedy(), id -> false, new Generator.Listener() {});
+        assertArrayEquals(Arrays.copyOfRange(want, prompt.length, prompt.length + 4), again.newTokens());
+        g.rewind(0);
+        assertEquals(0, cache.length());
+        assertThrows(IllegalArgumentException.class, () -> g.rewind(1));
+    }
 }
