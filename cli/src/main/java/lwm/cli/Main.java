@@ -13,7 +13,8 @@ public final class Main {
         for (Command c : List.<Command>of(
                 new DevicesCommand(),
                 new BenchCommand(),
-                new TrainCommand()
+                new TrainCommand(),
+                new DataCommand()
         )) m.put(c.name(), c);
         return m;
     }
