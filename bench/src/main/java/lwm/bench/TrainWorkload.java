@@ -3,7 +3,7 @@ package lwm.bench;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import lwm.kernels.Kernels;
-import lwm.kernels.ScalarKernels;
+import lwm.kernels.VectorKernels;
 import lwm.model.LlamaConfig;
 import lwm.model.data.Document;
 import lwm.model.data.PackedRow;
@@ -45,7 +45,7 @@ public final class TrainWorkload implements Workload {
         catch (NumberFormatException e) { throw new IllegalArgumentException("--" + k + ": expected an integer, got '" + v + "'"); }
     }
 
-    static Kernels kernels() { return new ScalarKernels(); }
+    static Kernels kernels() { return new VectorKernels(); }
 
     public BenchResult run(Map<String, String> o, PrintStream out) throws Exception {
         int layers = opt(o, "layers", 4), hidden = opt(o, "hidden", 256), heads = opt(o, "heads", 4), inter = opt(o, "inter", 688);

@@ -1,7 +1,8 @@
 package lwm.cli;
 
 import lwm.kernels.Kernels;
-import lwm.kernels.ScalarKernels;
+import lwm.kernels.Backends;
+import lwm.config.DeviceConfig;
 import lwm.model.data.TextEncoder;
 import lwm.model.train.TrainRun;
 import lwm.model.train.TrainingPlan;
@@ -19,7 +20,7 @@ final class TrainCommand implements Command {
     public int run(Args args) throws Exception {
         if (args.has("help")) {
             System.out.println("""
-                    usage: ./lwm train --plan FILE [--resume] [--stop-after STEPS]
+                    usage: ./lwm train --plan FILE [--resume] [--stop-after STEPS] [--device cpu|opencl:N]
 
                     Runs the stages of the plan (sequence length, RoPE theta, steps, lr, batch) one after the
                     other, each starting from the weights the previous one ended with. Writes into the plan's
@@ -33,9 +34,10 @@ final class TrainCommand implements Command {
         Path planFile = Path.of(args.required("plan"));
         boolean resume = args.flag("resume");
         long stopAfter = args.longValue("stop-after", Long.MAX_VALUE);
+        DeviceConfig device = DeviceConfig.resolve(args.str("device", null));
         args.finish();
         TrainingPlan plan = TrainingPlan.read(planFile);
-        Kernels k = kernels();
+        Kernels k = Backends.create(device);
         TextEncoder enc = Encoders.forPlan(plan);
         System.out.printf("model: %d layers, hidden %d, %d heads (%d kv), vocab %d; %d stages, %d steps; kernels %s%n",
                 plan.model().config().layers(), plan.model().config().hiddenSize(), plan.model().config().heads(),
@@ -45,6 +47,4 @@ final class TrainCommand implements Command {
         System.out.println("metrics: " + run.metricsFile() + "\nloss curve: " + plan.output().resolve("loss.png"));
         return 0;
     }
-
-    static Kernels kernels() { return new ScalarKernels(); }
 }
