@@ -13,7 +13,8 @@ public final class Workloads {
         for (Workload w : List.<Workload>of(
                 new MatmulBench(),
                 new AttentionBench(),
-                new JmhWorkload()
+                new JmhWorkload(),
+                new TrainWorkload()
         )) m.put(w.name(), w);
         return m;
     }

@@ -12,7 +12,9 @@ public final class Main {
         Map<String, Command> m = new LinkedHashMap<>();
         for (Command c : List.<Command>of(
                 new DevicesCommand(),
-                new BenchCommand()
+                new BenchCommand(),
+                new TrainCommand(),
+                new DataCommand()
         )) m.put(c.name(), c);
         return m;
     }
