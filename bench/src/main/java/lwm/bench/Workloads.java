@@ -14,7 +14,8 @@ public final class Workloads {
                 new MatmulBench(),
                 new AttentionBench(),
                 new JmhWorkload(),
-                new TrainWorkload()
+                new TrainWorkload(),
+                new TokenizerWorkload()
         )) m.put(w.name(), w);
         return m;
     }

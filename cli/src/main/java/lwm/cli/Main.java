@@ -14,7 +14,8 @@ public final class Main {
                 new DevicesCommand(),
                 new BenchCommand(),
                 new TrainCommand(),
-                new DataCommand()
+                new DataCommand(),
+                new TokenizeCommand()
         )) m.put(c.name(), c);
         return m;
     }
