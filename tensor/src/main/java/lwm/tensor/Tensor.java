@@ -80,8 +80,10 @@ public final class Tensor {
     public long offset() { return offset; }
     public long numel() { return product(shape); }
 
+    /** Row-major without gaps (dimensions of size 1 may carry any stride). */
     public boolean isContiguous() {
-        return Arrays.equals(strides, rowMajorStrides(shape));
+        long n = numel();
+        return n == 0 || runLength(0) == n;
     }
 
     /** Byte address (within {@link #segment()}) of the element at flat element index {@code e} of the segment. */
@@ -152,23 +154,178 @@ public final class Tensor {
         return new Tensor(segment, dtype, sh, st, offset);
     }
 
+    /** Reorders dimensions: dimension i of the result is dimension {@code order[i]} of this (a view, no copy). */
+    public Tensor permute(int... order) {
+        if (order.length != shape.length) throw new IllegalArgumentException("permute of rank " + shape.length + " given " + order.length + " dimensions");
+        boolean[] seen = new boolean[order.length];
+        long[] sh = new long[order.length], st = new long[order.length];
+        for (int i = 0; i < order.length; i++) {
+            int d = order[i];
+            if (d < 0 || d >= order.length || seen[d]) throw new IllegalArgumentException("not a permutation of 0.." + (order.length - 1) + ": " + Arrays.toString(order));
+            seen[d] = true;
+            sh[i] = shape[d];
+            st[i] = strides[d];
+        }
+        return new Tensor(segment, dtype, sh, st, offset);
+    }
+
+    /** A new contiguous tensor of {@code target} dtype in {@code arena} holding this tensor's values. */
+    public Tensor to(DType target, Arena arena) {
+        Tensor t = allocate(arena, target, shape);
+        copyTo(t);
+        return t;
+    }
+
+    /** This tensor if it is contiguous, else a contiguous copy in {@code arena}. */
+    public Tensor contiguous(Arena arena) {
+        return isContiguous() ? this : to(dtype, arena);
+    }
+
+    /** This tensor if it is contiguous, else a contiguous copy whose memory the garbage collector frees. */
+    public Tensor contiguous() {
+        return contiguous(Arena.ofAuto());
+    }
+
+    /** A new f32/bf16/f16/i32/i64 tensor holding {@code data} (16-bit floats round to nearest even). */
+    public static Tensor fromFloats(Arena arena, DType dtype, float[] data, long... shape) {
+        if (product(shape) != data.length) throw new IllegalArgumentException("shape " + Arrays.toString(shape) + " does not hold " + data.length + " values");
+        Tensor t = allocate(arena, dtype, shape);
+        t.writeFloats(0, data, 0, data.length);
+        return t;
+    }
+
+    /**
+     * Copies this tensor's values into {@code dst} of the same shape, converting the dtype when they differ
+     * (16-bit floats round to nearest even; integers convert exactly between I32/I64, by Java casts to/from
+     * floats). Either side may be a strided view; the two must not overlap.
+     */
+    public void copyTo(Tensor dst) {
+        if (!Arrays.equals(shape, dst.shape)) throw new IllegalArgumentException("copy of " + Arrays.toString(shape) + " into " + Arrays.toString(dst.shape));
+        long n = numel();
+        if (n == 0) return;
+        if (dtype == dst.dtype) {
+            long w = dtype.bytes;
+            for (long pos = 0; pos < n; ) {
+                long a = runLength(pos), b = dst.runLength(pos);
+                if (a > 1 && b > 1) {
+                    long k = Math.min(Math.min(a, b), n - pos);
+                    MemorySegment.copy(segment, flatToElement(pos) * w, dst.segment, dst.flatToElement(pos) * w, k * w);
+                    pos += k;
+                } else {
+                    MemorySegment.copy(segment, flatToElement(pos) * w, dst.segment, dst.flatToElement(pos) * w, w);
+                    pos++;
+                }
+            }
+        } else if (dtype.isFloat() && dst.dtype.isFloat()) {
+            float[] buf = new float[(int) Math.min(n, 8192)];
+            for (long pos = 0; pos < n; ) {
+                int k = (int) Math.min(buf.length, n - pos);
+                readFloats(pos, buf, 0, k);
+                dst.writeFloats(pos, buf, 0, k);
+                pos += k;
+            }
+        } else {
+            for (long pos = 0; pos < n; pos++) {
+                long se = flatToElement(pos), de = dst.flatToElement(pos);
+                if (dtype.isFloat() || dst.dtype.isFloat()) dst.setFlat(de, getFlat(se));
+                else if (dst.dtype == DType.I32) dst.segment.set(I32, de * 4, (int) getLongFlat(se));
+                else dst.segment.set(I64, de * 8, getLongFlat(se));
+            }
+        }
+    }
+
+    private long getLongFlat(long e) {
+        return dtype == DType.I64 ? segment.get(I64, e * 8) : segment.get(I32, e * 4);
+    }
+
+    /**
+     * Reads {@code n} elements, starting at row-major position {@code from} of this view, as f32 into
+     * {@code dst[off..]}. Unit-stride stretches of f32/bf16/f16 go through {@link Convert}'s vector loops.
+     */
+    public void readFloats(long from, float[] dst, int off, int n) {
+        checkSpan(from, n);
+        if (off < 0 || (long) off + n > dst.length) throw new IndexOutOfBoundsException(n + " values at " + off + " exceed an array of " + dst.length);
+        for (int i = 0; i < n; ) {
+            long pos = from + i;
+            long e = flatToElement(pos);
+            int k = (int) Math.min(n - i, runLength(pos));
+            if (k > 1 && dtype.isFloat()) Convert.toF32(dtype, segment, e * dtype.bytes, dst, off + i, k);
+            else for (int j = 0; j < k; j++) dst[off + i + j] = getFlat(e + j);
+            i += k;
+        }
+    }
+
+    /** Writes {@code n} f32 values into this view from row-major position {@code from}, rounding to nearest even. */
+    public void writeFloats(long from, float[] src, int off, int n) {
+        checkSpan(from, n);
+        if (off < 0 || (long) off + n > src.length) throw new IndexOutOfBoundsException(n + " values at " + off + " exceed an array of " + src.length);
+        for (int i = 0; i < n; ) {
+            long pos = from + i;
+            long e = flatToElement(pos);
+            int k = (int) Math.min(n - i, runLength(pos));
+            if (k > 1 && dtype.isFloat()) Convert.fromF32(dtype, src, off + i, segment, e * dtype.bytes, k);
+            else for (int j = 0; j < k; j++) setFlat(e + j, src[off + i + j]);
+            i += k;
+        }
+    }
+
+    /**
+     * Copies the raw bytes of {@code n} elements, from row-major position {@code from} of this view, into
+     * {@code dst} at {@code dstByte}, packed (the dtype is kept; serialisers gather strided views with it).
+     */
+    public void copyRawTo(long from, long n, MemorySegment dst, long dstByte) {
+        if (n < 0 || from < 0 || from + n > numel())
+            throw new IndexOutOfBoundsException("elements [" + from + "," + (from + n) + ") of a tensor of " + numel());
+        long w = dtype.bytes;
+        for (long i = 0; i < n; ) {
+            long pos = from + i;
+            long k = Math.min(n - i, runLength(pos));
+            MemorySegment.copy(segment, flatToElement(pos) * w, dst, dstByte + i * w, k * w);
+            i += k;
+        }
+    }
+
+    /** {@code n} elements from row-major position {@code from} of this view, as f32. */
+    public float[] toFloatArray(long from, int n) {
+        float[] out = new float[n];
+        readFloats(from, out, 0, n);
+        return out;
+    }
+
     /** Copies every element into a new float array (row-major order of this view). */
     public float[] toFloatArray() {
         long n = numel();
         if (n > Integer.MAX_VALUE - 8) throw new IllegalStateException("tensor of " + n + " elements does not fit a Java array");
-        float[] out = new float[(int) n];
-        if (dtype == DType.F32 && isContiguous()) {
-            MemorySegment.copy(segment, F32, offset * 4, out, 0, (int) n);
-            return out;
+        return toFloatArray(0, (int) n);
+    }
+
+    private void checkSpan(long from, int n) {
+        if (n < 0 || from < 0 || from + n > numel())
+            throw new IndexOutOfBoundsException("elements [" + from + "," + (from + n) + ") of a tensor of " + numel());
+    }
+
+    /** Segment element index of row-major position {@code pos} of this view. */
+    private long flatToElement(long pos) {
+        long e = offset;
+        for (int d = shape.length - 1; d >= 0 && pos != 0; d--) {
+            long s = shape[d];
+            e += (pos % s) * strides[d];
+            pos /= s;
         }
-        long[] idx = new long[shape.length];
-        for (int i = 0; i < n; i++) {
-            long e = offset;
-            for (int d = 0; d < idx.length; d++) e += idx[d] * strides[d];
-            out[i] = getFlat(e);
-            for (int d = idx.length - 1; d >= 0; d--) { if (++idx[d] < shape[d]) break; idx[d] = 0; }
+        return e;
+    }
+
+    /**
+     * How many elements from row-major position {@code pos} lie at consecutive segment elements: the rest
+     * of the longest trailing block of dimensions that is laid out row-major.
+     */
+    private long runLength(long pos) {
+        long block = 1;
+        for (int d = shape.length - 1; d >= 0; d--) {
+            if (shape[d] != 1 && strides[d] != block) break;
+            block *= shape[d];
         }
-        return out;
+        return block - pos % block;
     }
 
     @Override
