@@ -163,24 +163,34 @@ public final class RankLauncher {
     }
 
     /**
-     * {@code java lwm.ring.RankLauncher --ranks N [--bind ADDR] TaskClass [args...]}: exit code 0 when
+     * {@code java lwm.ring.RankLauncher --ranks N [--bind ADDR] [--prefix 2-3=ssh hostB] TaskClass [args...]}: exit code 0 when
      * every rank succeeded, else 1 with the failing rank named.
      */
     public static void main(String[] argv) throws Exception {
         int n = -1, i = 0;
         InetAddress bind = InetAddress.getLoopbackAddress();
+        Map<Integer, List<String>> prefixes = new LinkedHashMap<>();
         for (; i < argv.length && argv[i].startsWith("--"); i++) {
             switch (argv[i]) {
                 case "--ranks" -> n = Integer.parseInt(argv[++i]);
                 case "--bind" -> bind = InetAddress.getByName(argv[++i]);
+                case "--prefix" -> {   // R=command words, e.g. 2=ip netns exec hostB  or  3=ssh node7
+                    String spec = argv[++i];
+                    int eq = spec.indexOf('=');
+                    List<String> words = List.of(spec.substring(eq + 1).trim().split("\\s+"));
+                    for (String part : spec.substring(0, eq).split(",")) {
+                        String[] ab = part.split("-");
+                        for (int r = Integer.parseInt(ab[0]); r <= Integer.parseInt(ab[ab.length - 1]); r++) prefixes.put(r, words);
+                    }
+                }
                 default -> { System.err.println("lwm ring: unknown option " + argv[i]); System.exit(2); }
             }
         }
         if (n < 1 || i >= argv.length) {
-            System.err.println("usage: RankLauncher --ranks N [--bind ADDR] TaskClass [args...]");
+            System.err.println("usage: RankLauncher --ranks N [--bind ADDR] [--prefix RANKS=COMMAND]... TaskClass [args...]");
             System.exit(2);
         }
-        Result r = new RankLauncher(n, argv[i]).bind(bind).args(java.util.Arrays.copyOfRange(argv, i + 1, argv.length)).launch();
+        Result r = new RankLauncher(n, argv[i]).bind(bind).prefix(rank -> prefixes.getOrDefault(rank, List.of())).args(java.util.Arrays.copyOfRange(argv, i + 1, argv.length)).launch();
         System.out.println("lwm ring: " + r.message());
         System.exit(r.exitCode());
     }
