@@ -32,6 +32,10 @@ public final class RankMain {
     public static void main(String[] args) {
         int rank = envInt("LWM_RANK", "OMPI_COMM_WORLD_RANK", "PMI_RANK");
         int size = envInt("LWM_SIZE", "OMPI_COMM_WORLD_SIZE", "PMI_SIZE");
+        if (rank < 0 && args.length >= 3 && args[0].matches("\\d+")) {
+            underMpjrun(args);
+            return;
+        }
         if (args.length < 1 || rank < 0 || size < 1) {
             System.err.println("usage: LWM_RANK=r LWM_SIZE=n LWM_RENDEZVOUS=host:port java lwm.ring.RankMain TaskClass [args...]");
             Runtime.getRuntime().halt(2);
@@ -83,6 +87,32 @@ public final class RankMain {
             t.printStackTrace();
             link.fail(blamed, (blamed == rank ? "rank " + rank + " failed: " : "rank " + rank + ": ") + t);
             System.out.flush();
+            System.err.flush();
+            Runtime.getRuntime().halt(1);
+        }
+    }
+
+    /**
+     * Started by MPJ Express's own launcher ({@code mpjrun.sh} / starter.jar, multicore or niodev with
+     * mpjdaemon): MPJ passes {@code rank conf device} before our arguments and did the rendezvous
+     * itself. No supervisor here; the {@link Deadline} still bounds every wait, and a failed rank halts
+     * with exit code 1 (under multicore all ranks share one JVM, which then ends as a whole).
+     */
+    private static void underMpjrun(String[] args) {
+        boolean multicore = args[2].equals("smpdev");
+        int rank = Integer.parseInt(args[0]);
+        try {
+            String[] rest = MPI.Init(args);
+            Communicator world = Communicator.world(new MpjTransport());
+            rank = world.rank();
+            RankTask task = (RankTask) Class.forName(rest[0]).getDeclaredConstructor().newInstance();
+            task.run(world, java.util.Arrays.copyOfRange(rest, 1, rest.length));
+            world.barrier();
+            MPI.Finalize();
+            if (!multicore) Runtime.getRuntime().halt(0);   // niodev threads would keep the JVM alive
+        } catch (Throwable t) {
+            System.err.println("rank " + rank + " failed: " + t);
+            t.printStackTrace();
             System.err.flush();
             Runtime.getRuntime().halt(1);
         }
