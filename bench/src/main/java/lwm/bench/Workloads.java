@@ -11,6 +11,9 @@ public final class Workloads {
     public static Map<String, Workload> all() {
         Map<String, Workload> m = new LinkedHashMap<>();
         for (Workload w : List.<Workload>of(
+                new MatmulBench(),
+                new AttentionBench(),
+                new JmhWorkload()
         )) m.put(w.name(), w);
         return m;
     }
