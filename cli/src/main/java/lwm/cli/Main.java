@@ -13,6 +13,8 @@ public final class Main {
         for (Command c : List.<Command>of(
                 new DevicesCommand(),
                 new BenchCommand(),
+                new TrainCommand(),
+                new DataCommand(),
                 new TokenizeCommand(),
                 new TokenizerImportLlama2Command()
         )) m.put(c.name(), c);
