@@ -15,7 +15,8 @@ public final class Main {
                 new BenchCommand(),
                 new TrainCommand(),
                 new DataCommand(),
-                new TokenizeCommand()
+                new TokenizeCommand(),
+                new TokenizerImportLlama2Command()
         )) m.put(c.name(), c);
         return m;
     }
