@@ -39,8 +39,10 @@ public final class KernelTranslator {
         Kernel prototype;
         String code;
         try {
-            APARAPI_LOG.setLevel(Level.SEVERE);
+            // Aparapi's Config sets its own log level when its classes load, so set ours after that
+            if (System.getProperty("com.aparapi.logLevel") == null) System.setProperty("com.aparapi.logLevel", "SEVERE");
             prototype = kernelClass.getDeclaredConstructor().newInstance();
+            APARAPI_LOG.setLevel(Level.SEVERE);
             ClassModel model = ClassModel.createClassModel(kernelClass);
             code = KernelWriter.writeToString(model.getEntrypoint("run", prototype));
         } catch (Exception | LinkageError e) {
