@@ -58,8 +58,7 @@ class OpenClModelTest {
 
     @Test
     void forwardOnOpenClEqualsCpu() throws Exception {
-        LlamaConfig cfg = LlamaConfig.read(DIR.resolve("config.json"));
-        LlamaWeights w = LlamaWeights.from(cfg, TensorSource.of(TmpSafetensors.read(DIR.resolve("model.safetensors"))));
+        LlamaWeights w = LlamaCheckpoint.load(DIR).weights();
         JsonNode ref = new ObjectMapper().readTree(DIR.resolve("reference.json").toFile());
         Kernels cpu = new ScalarKernels();
         LlamaModel onCpu = new LlamaModel(w, cpu), onCl = new LlamaModel(w, cl);
