@@ -44,6 +44,10 @@ public final class Main {
         } catch (UsageError | IllegalArgumentException e) {
             System.err.println("lwm " + c.name() + ": " + e.getMessage());
             return 2;
+        } catch (lwm.kernels.opencl.OpenClException e) {
+            // no such device, no OpenCL runtime, a kernel the device cannot compile: one line, no fallback
+            System.err.println("lwm " + c.name() + ": " + e.getMessage().lines().findFirst().orElse("OpenCL error"));
+            return 2;
         } catch (Exception e) {
             System.err.println("lwm " + c.name() + ": internal error: " + e);
             e.printStackTrace();
