@@ -14,7 +14,9 @@ public final class Workloads {
                 new MatmulBench(),
                 new AttentionBench(),
                 new JmhWorkload(),
-                new TrainWorkload()
+                new TrainWorkload(),
+                new TokenizerWorkload(),
+                new RingBench()
         )) m.put(w.name(), w);
         return m;
     }

@@ -14,7 +14,9 @@ public final class Main {
                 new DevicesCommand(),
                 new BenchCommand(),
                 new TrainCommand(),
-                new DataCommand()
+                new DataCommand(),
+                new TokenizeCommand(),
+                new TokenizerImportLlama2Command()
         )) m.put(c.name(), c);
         return m;
     }
