@@ -11,6 +11,11 @@ public final class Workloads {
     public static Map<String, Workload> all() {
         Map<String, Workload> m = new LinkedHashMap<>();
         for (Workload w : List.<Workload>of(
+                new MatmulBench(),
+                new AttentionBench(),
+                new JmhWorkload(),
+                new TrainWorkload(),
+                new TokenizerWorkload(),
                 new RingBench()
         )) m.put(w.name(), w);
         return m;

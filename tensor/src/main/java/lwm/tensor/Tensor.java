@@ -207,14 +207,16 @@ public final class Tensor {
             long w = dtype.bytes;
             for (long pos = 0; pos < n; ) {
                 long a = runLength(pos), b = dst.runLength(pos);
+                long se = flatToElement(pos), de = dst.flatToElement(pos);
+                long k;
                 if (a > 1 && b > 1) {
-                    long k = Math.min(Math.min(a, b), n - pos);
-                    MemorySegment.copy(segment, flatToElement(pos) * w, dst.segment, dst.flatToElement(pos) * w, k * w);
-                    pos += k;
+                    k = Math.min(Math.min(a, b), n - pos);
+                    MemorySegment.copy(segment, se * w, dst.segment, de * w, k * w);
                 } else {
-                    MemorySegment.copy(segment, flatToElement(pos) * w, dst.segment, dst.flatToElement(pos) * w, w);
-                    pos++;
+                    k = rowRemaining(pos);
+                    copyStrided(se, lastStride(), dst, de, dst.lastStride(), k);
                 }
+                pos += k;
             }
         } else if (dtype.isFloat() && dst.dtype.isFloat()) {
             float[] buf = new float[(int) Math.min(n, 8192)];
@@ -247,10 +249,16 @@ public final class Tensor {
         if (off < 0 || (long) off + n > dst.length) throw new IndexOutOfBoundsException(n + " values at " + off + " exceed an array of " + dst.length);
         for (int i = 0; i < n; ) {
             long pos = from + i;
-            long e = flatToElement(pos);
-            int k = (int) Math.min(n - i, runLength(pos));
-            if (k > 1 && dtype.isFloat()) Convert.toF32(dtype, segment, e * dtype.bytes, dst, off + i, k);
-            else for (int j = 0; j < k; j++) dst[off + i + j] = getFlat(e + j);
+            long e = flatToElement(pos), run = runLength(pos);
+            int k;
+            if (run > 1 && dtype.isFloat()) {
+                k = (int) Math.min(n - i, run);
+                Convert.toF32(dtype, segment, e * dtype.bytes, dst, off + i, k);
+            } else {
+                k = (int) Math.min(n - i, run > 1 ? run : rowRemaining(pos));
+                long st = run > 1 ? 1 : lastStride();
+                for (int j = 0; j < k; j++) dst[off + i + j] = getFlat(e + j * st);
+            }
             i += k;
         }
     }
@@ -261,10 +269,16 @@ public final class Tensor {
         if (off < 0 || (long) off + n > src.length) throw new IndexOutOfBoundsException(n + " values at " + off + " exceed an array of " + src.length);
         for (int i = 0; i < n; ) {
             long pos = from + i;
-            long e = flatToElement(pos);
-            int k = (int) Math.min(n - i, runLength(pos));
-            if (k > 1 && dtype.isFloat()) Convert.fromF32(dtype, src, off + i, segment, e * dtype.bytes, k);
-            else for (int j = 0; j < k; j++) setFlat(e + j, src[off + i + j]);
+            long e = flatToElement(pos), run = runLength(pos);
+            int k;
+            if (run > 1 && dtype.isFloat()) {
+                k = (int) Math.min(n - i, run);
+                Convert.fromF32(dtype, src, off + i, segment, e * dtype.bytes, k);
+            } else {
+                k = (int) Math.min(n - i, run > 1 ? run : rowRemaining(pos));
+                long st = run > 1 ? 1 : lastStride();
+                for (int j = 0; j < k; j++) setFlat(e + j * st, src[off + i + j]);
+            }
             i += k;
         }
     }
@@ -278,9 +292,20 @@ public final class Tensor {
             throw new IndexOutOfBoundsException("elements [" + from + "," + (from + n) + ") of a tensor of " + numel());
         long w = dtype.bytes;
         for (long i = 0; i < n; ) {
-            long pos = from + i;
-            long k = Math.min(n - i, runLength(pos));
-            MemorySegment.copy(segment, flatToElement(pos) * w, dst, dstByte + i * w, k * w);
+            long pos = from + i, run = runLength(pos), e = flatToElement(pos);
+            long k;
+            if (run > 1) {
+                k = Math.min(n - i, run);
+                MemorySegment.copy(segment, e * w, dst, dstByte + i * w, k * w);
+            } else {
+                k = Math.min(n - i, rowRemaining(pos));
+                long st = lastStride(), at = dstByte + i * w;
+                switch (dtype.bytes) {
+                    case 2 -> { for (long j = 0; j < k; j++) dst.set(I16, at + j * 2, segment.get(I16, (e + j * st) * 2)); }
+                    case 4 -> { for (long j = 0; j < k; j++) dst.set(I32, at + j * 4, segment.get(I32, (e + j * st) * 4)); }
+                    default -> { for (long j = 0; j < k; j++) dst.set(I64, at + j * 8, segment.get(I64, (e + j * st) * 8)); }
+                }
+            }
             i += k;
         }
     }
@@ -302,6 +327,26 @@ public final class Tensor {
     private void checkSpan(long from, int n) {
         if (n < 0 || from < 0 || from + n > numel())
             throw new IndexOutOfBoundsException("elements [" + from + "," + (from + n) + ") of a tensor of " + numel());
+    }
+
+    private long lastStride() { return shape.length == 0 ? 0 : strides[shape.length - 1]; }
+
+    /** Elements from row-major position {@code pos} to the end of its last-dimension row. */
+    private long rowRemaining(long pos) {
+        if (shape.length == 0) return 1;
+        long cols = shape[shape.length - 1];
+        return cols - pos % cols;
+    }
+
+    /** Copies {@code k} same-dtype elements between strided rows (views such as transposes). */
+    private void copyStrided(long se, long ss, Tensor dst, long de, long ds, long k) {
+        MemorySegment d = dst.segment;
+        switch (dtype.bytes) {
+            case 2 -> { for (long j = 0; j < k; j++) d.set(I16, (de + j * ds) * 2, segment.get(I16, (se + j * ss) * 2)); }
+            case 4 -> { for (long j = 0; j < k; j++) d.set(I32, (de + j * ds) * 4, segment.get(I32, (se + j * ss) * 4)); }
+            case 8 -> { for (long j = 0; j < k; j++) d.set(I64, (de + j * ds) * 8, segment.get(I64, (se + j * ss) * 8)); }
+            default -> throw new IllegalStateException("element size " + dtype.bytes);
+        }
     }
 
     /** Segment element index of row-major position {@code pos} of this view. */

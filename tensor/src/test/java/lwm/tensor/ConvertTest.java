@@ -119,6 +119,41 @@ class ConvertTest {
         }
     }
 
+    /**
+     * Round to nearest even done in double arithmetic (Math.rint rounds half to even; every scaling
+     * below is exact), independent of the JDK's half-float code and of the bit tricks in {@link Bf16}.
+     * {@code mant} is the stored mantissa width, {@code bias} the exponent bias.
+     */
+    static int reference(float f, int mant, int bias) {
+        int expBits = mant == 10 ? 5 : 8, inf = ((1 << expBits) - 1) << mant, sign = f < 0 || Float.floatToRawIntBits(f) < 0 ? 1 << (mant + expBits) : 0;
+        if (Float.isNaN(f)) return -1;
+        double a = Math.abs((double) f);
+        if (Double.isInfinite(a)) return sign | inf;
+        int minExp = 1 - bias;
+        if (a < Math.scalb(1.0, minExp)) return sign | (int) Math.rint(Math.scalb(a, mant - minExp)); // subnormal (may round up to the smallest normal)
+        int e = Math.getExponent(a);
+        long m = (long) Math.rint(Math.scalb(a, mant - e));
+        if (m == 1L << (mant + 1)) { e++; m >>= 1; }
+        if (e + bias >= (1 << expBits) - 1) return sign | inf;
+        return sign | ((e + bias) << mant) | (int) (m - (1L << mant));
+    }
+
+    @Test
+    void narrowingMatchesAnIndependentDoubleReference() {
+        float[] x = hardFloats(60000);
+        short[] b = Convert.toBf16(x), h = Convert.toF16(x);
+        for (int i = 0; i < x.length; i++) {
+            int rb = reference(x[i], 7, 127), rh = reference(x[i], 10, 15);
+            String what = " of 0x" + Integer.toHexString(Float.floatToRawIntBits(x[i])) + " seed " + seed;
+            if (rb < 0) {
+                assertTrue(Float.isNaN(Bf16.toFloat(b[i])) && Float.isNaN(Float.float16ToFloat(h[i])), "NaN" + what);
+            } else {
+                assertEquals(rb, b[i] & 0xffff, "bf16" + what);
+                assertEquals(rh, h[i] & 0xffff, "f16" + what);
+            }
+        }
+    }
+
     @Test
     void roundingToNearestEvenAndSpecialValues() {
         float[] x = {1f + 0x1p-8f, 1f + 3 * 0x1p-8f, 1f + 0x1p-11f, 1f + 3 * 0x1p-11f, 0x1p-25f, 3 * 0x1p-25f,

@@ -43,7 +43,15 @@ public final class SafetensorsCheckpoint implements AutoCloseable {
             if (Files.isRegularFile(index)) return openIndex(index);
             Path single = dirOrFile.resolve(SINGLE);
             if (Files.isRegularFile(single)) return openSingle(single);
-            throw new IllegalArgumentException(dirOrFile + ": no " + SINGLE + " or " + INDEX + " in this directory");
+            String others;
+            try (var files = Files.list(dirOrFile)) {
+                others = files.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".safetensors") || n.endsWith(".index.json"))
+                        .sorted().limit(5).collect(java.util.stream.Collectors.joining(", "));
+            } catch (IOException e) {
+                others = "";
+            }
+            throw new IllegalArgumentException(dirOrFile + ": no " + SINGLE + " or " + INDEX + " in this directory"
+                    + (others.isEmpty() ? "" : " (it has " + others + "; pass that file instead)"));
         }
         if (!Files.exists(dirOrFile)) throw new IllegalArgumentException(dirOrFile + ": no such file or directory");
         return dirOrFile.getFileName().toString().endsWith(".json") ? openIndex(dirOrFile) : openSingle(dirOrFile);

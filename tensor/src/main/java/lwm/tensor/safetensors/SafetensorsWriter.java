@@ -33,8 +33,11 @@ import lwm.tensor.Tensor;
  * tensors ordered by element size, largest first, then by name, so that each one starts aligned to its
  * element size; the header padded with spaces to a multiple of 8 bytes. Tensor bytes are streamed from
  * their (off-heap, possibly strided) memory in bounded chunks: the file is never assembled in the heap.
- * Each file is written to a temporary file in the same directory, forced to disk, made mode 0644 and
- * renamed over the target, so readers see the old file or the complete new one, never a partial one.
+ * Each file is written to a temporary file in the same directory (created if missing), forced to disk,
+ * made mode 0644 and renamed over the target, so readers see the old file or the complete new one, never
+ * a partial one; a reader that has the old file mapped keeps reading the old bytes. I/O failures (disk
+ * full, no permission) throw {@link UncheckedIOException} with a one-line message naming the target;
+ * bad arguments throw {@link IllegalArgumentException}.
  */
 public final class SafetensorsWriter {
     private SafetensorsWriter() {}
@@ -132,7 +135,7 @@ public final class SafetensorsWriter {
 
     // ------------------------------------------------------------------ layout and header
 
-    private static List<Map.Entry<String, Tensor>> layoutOrder(Path file, Map<String, Tensor> tensors) {
+    static List<Map.Entry<String, Tensor>> layoutOrder(Path file, Map<String, Tensor> tensors) {
         List<Map.Entry<String, Tensor>> order = new ArrayList<>(tensors.size());
         for (var e : tensors.entrySet()) {
             String name = e.getKey();
@@ -150,14 +153,14 @@ public final class SafetensorsWriter {
         return Math.multiplyExact(t.numel(), (long) t.dtype().bytes);
     }
 
-    private static byte[] header(List<Map.Entry<String, Tensor>> order, Map<String, String> metadata) {
+    static byte[] header(List<Map.Entry<String, Tensor>> order, Map<String, String> metadata) {
         ObjectNode root = SafetensorsHeader.JSON.createObjectNode();
         if (!metadata.isEmpty()) {
             ObjectNode m = root.putObject(SafetensorsHeader.METADATA_KEY);
-            metadata.forEach((k, v) -> {
-                if (k == null || v == null) throw new IllegalArgumentException("metadata keys and values must not be null");
-                m.put(k, v);
-            });
+            for (var e : metadata.entrySet()) { // sorted below, so that equal inputs give equal bytes
+                if (e.getKey() == null || e.getValue() == null) throw new IllegalArgumentException("metadata keys and values must not be null");
+            }
+            new TreeMap<>(metadata).forEach(m::put);
         }
         long at = 0;
         for (var e : order) {
@@ -189,7 +192,8 @@ public final class SafetensorsWriter {
         long n = t.numel();
         if (n == 0) return;
         long w = t.dtype().bytes;
-        if (t.isContiguous()) {
+        // heap segments over float[]/short[]... cannot become ByteBuffers: those are gathered like views
+        if (t.isContiguous() && t.segment().isNative()) {
             MemorySegment src = t.segment().asSlice(t.offset() * w, n * w);
             for (long pos = 0; pos < src.byteSize(); ) {
                 long k = Math.min(chunkBytes, src.byteSize() - pos);
@@ -222,6 +226,7 @@ public final class SafetensorsWriter {
         Path dir = target.toAbsolutePath().getParent();
         Path tmp = null;
         try {
+            Files.createDirectories(dir);
             tmp = Files.createTempFile(dir, "." + target.getFileName() + ".", ".tmp");
             try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
                 body.write(ch);
@@ -237,7 +242,7 @@ public final class SafetensorsWriter {
             tmp = null;
             syncDirectory(dir);
         } catch (IOException e) {
-            throw new UncheckedIOException(target + ": cannot write: " + SafetensorsFormatException.oneLine(e.getMessage()), e);
+            throw new UncheckedIOException(target + ": cannot write: " + SafetensorsFormatException.oneLine(e.toString()), e);
         } finally {
             if (tmp != null) {
                 try {

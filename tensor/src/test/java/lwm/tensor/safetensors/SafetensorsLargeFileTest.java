@@ -63,6 +63,16 @@ class SafetensorsLargeFileTest {
             assertArrayEquals(new float[] {0, 0, 6.5f}, lastRow.toFloatArray(cols - 3, 3));
             assertArrayEquals(new float[] {-0.25f, -1.25f, -2.25f, -3.25f}, ck.tensor("tail").toFloatArray());
             assertEquals(bigBytes, ck.info("tail").begin());
+
+            // the writer's header for a tensor this large (the 6 GiB of data themselves are not rewritten)
+            Tensor small = Tensor.fromFloats(java.lang.foreign.Arena.ofAuto(), DType.F32, new float[] {1, 2}, 2);
+            var order = SafetensorsWriter.layoutOrder(p, java.util.Map.of("big", big, "small", small, "last", big.select(2)));
+            byte[] written = SafetensorsWriter.header(order, java.util.Map.of());
+            var root = SafetensorsHeader.JSON.readTree(written);
+            assertEquals("[0,8]", root.get("small").get("data_offsets").toString(), "4-byte elements first");
+            assertEquals("[8," + (8 + bigBytes) + "]", root.get("big").get("data_offsets").toString());
+            assertEquals("[" + (8 + bigBytes) + "," + (8 + bigBytes + 2 * cols) + "]", root.get("last").get("data_offsets").toString());
+            assertEquals("[3," + cols + "]", root.get("big").get("shape").toString());
         }
     }
 }

@@ -67,6 +67,8 @@ class SafetensorsMalformedTest {
         expect(file("{\"a\": 5}", 0), "a", "not a JSON object");
         expect(file("{\"__metadata__\": [1]}", 0), null, "__metadata__ is not a JSON object");
         expect(file("{\"__metadata__\": {\"k\": 1}}", 0), null, "'k' is not a string");
+        expect(file("{\"a\":" + "[".repeat(5000) + "]".repeat(5000) + "}", 0), null, "header JSON", "nesting depth");
+        expect(file("{\"w\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}}", 4).getParent(), null, "cannot read");
         Path bin = dir.resolve("binary.safetensors");
         Files.write(bin, ByteBuffer.allocate(12).order(ByteOrder.LITTLE_ENDIAN).putLong(4).put(new byte[] {'{', (byte) 0xff, (byte) 0xfe, '}'}).array());
         expect(bin, null, "header JSON");

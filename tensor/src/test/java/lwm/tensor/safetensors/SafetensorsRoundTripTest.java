@@ -66,6 +66,7 @@ class SafetensorsRoundTripTest {
             in.put("g.scalar", random(arena, DType.BF16));
             in.put("h.transposed", random(arena, DType.F32, 4, 6).transpose(0, 1));
             in.put("i.sliced", random(arena, DType.F16, 5, 8).slice(1, 2, 7));
+            in.put("j.heap", Tensor.wrap(java.lang.foreign.MemorySegment.ofArray(new float[] {1.5f, -2f, 3f}), DType.F32, 3));
             Map<String, String> meta = Map.of("format", "pt", "note", "ünïcödé \"quoted\"");
             Path f = dir.resolve("x.safetensors");
             SafetensorsWriter.write(f, in, meta);
@@ -88,6 +89,18 @@ class SafetensorsRoundTripTest {
             try (var s = Files.list(dir)) {
                 assertEquals(List.of(f), s.toList(), "no temporary file left behind");
             }
+        }
+    }
+
+    @Test
+    void outputIsDeterministic() throws IOException {
+        try (Arena arena = Arena.ofConfined()) {
+            Map<String, Tensor> in = new java.util.HashMap<>();
+            for (int i = 0; i < 20; i++) in.put("t" + i, random(arena, DType.values()[i % 5], 3, i + 1));
+            Path a = dir.resolve("a.safetensors"), b = dir.resolve("b.safetensors");
+            SafetensorsWriter.write(a, in, Map.of("k", "v", "j", "w"));
+            SafetensorsWriter.write(b, new TreeMap<>(in), new TreeMap<>(Map.of("k", "v", "j", "w")));
+            assertEquals(-1, Files.mismatch(a, b), "same tensors, same bytes, whatever the map order");
         }
     }
 
@@ -143,6 +156,22 @@ class SafetensorsRoundTripTest {
             }
             var ex = assertThrows(IllegalArgumentException.class, () -> SafetensorsWriter.write(f, Map.of("__metadata__", closedMemory), Map.of()));
             assertTrue(ex.getMessage().contains("reserved"));
+        }
+    }
+
+    @Test
+    void createsMissingDirectoriesAndReportsUnwritableTargets() throws IOException {
+        try (Arena arena = Arena.ofConfined()) {
+            Map<String, Tensor> one = Map.of("w", Tensor.fromFloats(arena, DType.I32, new float[] {3, -4}, 2));
+            Path nested = dir.resolve("a/b/c.safetensors");
+            SafetensorsWriter.write(nested, one, Map.of());
+            try (SafetensorsFile f = SafetensorsFile.open(nested)) {
+                assertArrayEquals(new float[] {3, -4}, f.tensor("w").toFloatArray());
+            }
+            Files.writeString(dir.resolve("plainfile"), "x");
+            var ex = assertThrows(java.io.UncheckedIOException.class, () -> SafetensorsWriter.write(dir.resolve("plainfile/x.safetensors"), one, Map.of()));
+            assertTrue(ex.getMessage().startsWith(dir.resolve("plainfile/x.safetensors") + ": cannot write"), ex.getMessage());
+            assertFalse(ex.getMessage().contains("\n"));
         }
     }
 

@@ -90,6 +90,12 @@ class SafetensorsShardedTest {
             var ex = assertThrows(IllegalArgumentException.class, () -> SafetensorsCheckpoint.open(dir));
             assertTrue(ex.getMessage().contains("no model.safetensors"), ex.getMessage());
             assertThrows(IllegalArgumentException.class, () -> SafetensorsCheckpoint.open(dir.resolve("missing.safetensors")));
+            SafetensorsWriter.write(dir.resolve("weights.safetensors"), model(arena, 1), Map.of());
+            var hint = assertThrows(IllegalArgumentException.class, () -> SafetensorsCheckpoint.open(dir));
+            assertTrue(hint.getMessage().contains("it has weights.safetensors"), hint.getMessage());
+            try (SafetensorsCheckpoint ck = SafetensorsCheckpoint.open(dir.resolve("weights.safetensors"))) {
+                assertEquals(java.util.List.of("layers.0.w"), ck.names());
+            }
             SafetensorsWriter.write(dir.resolve(SafetensorsCheckpoint.SINGLE), model(arena, 2), Map.of());
             try (SafetensorsCheckpoint ck = SafetensorsCheckpoint.open(dir)) {
                 assertEquals(2, ck.names().size());
