@@ -43,7 +43,12 @@ public final class HeatMap {
         for (double[] r : values) if (r.length != cols) throw new IllegalArgumentException(r.length + " values in a row for " + cols + " x ticks");
         int cell = Math.max(18, Math.min(56, 900 / Math.max(cols, rows)));
         int left = 90, top = 60, right = 130, bottom = 80;
-        int w = left + cols * cell + right, h = top + rows * cell + bottom;
+        // wide enough for the title, the plot centred in the extra room
+        int titleWidth = new BufferedImage(1, 1, BufferedImage.TYPE_INT_RGB).createGraphics()
+                .getFontMetrics(new Font(Font.SANS_SERIF, Font.BOLD, 15)).stringWidth(title) + 40;
+        int w0 = left + cols * cell + right;
+        if (titleWidth > w0) left += (titleWidth - w0) / 2;
+        int w = Math.max(w0, titleWidth), h = top + rows * cell + bottom;
         BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
         Graphics2D g = img.createGraphics();
         g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
