@@ -16,7 +16,9 @@ public final class Main {
                 new TrainCommand(),
                 new DataCommand(),
                 new TokenizeCommand(),
-                new TokenizerImportLlama2Command()
+                new TokenizerImportLlama2Command(),
+                new DemoCommand(),
+                new NiahCommand()
         )) m.put(c.name(), c);
         return m;
     }
