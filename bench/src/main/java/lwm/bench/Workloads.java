@@ -13,7 +13,10 @@ public final class Workloads {
         for (Workload w : List.<Workload>of(
                 new MatmulBench(),
                 new AttentionBench(),
-                new JmhWorkload()
+                new JmhWorkload(),
+                new TrainWorkload(),
+                new TokenizerWorkload(),
+                new RingBench()
         )) m.put(w.name(), w);
         return m;
     }

@@ -12,7 +12,11 @@ public final class Main {
         Map<String, Command> m = new LinkedHashMap<>();
         for (Command c : List.<Command>of(
                 new DevicesCommand(),
-                new BenchCommand()
+                new BenchCommand(),
+                new TrainCommand(),
+                new DataCommand(),
+                new TokenizeCommand(),
+                new TokenizerImportLlama2Command()
         )) m.put(c.name(), c);
         return m;
     }

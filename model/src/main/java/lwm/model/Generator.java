@@ -28,6 +28,8 @@ public final class Generator {
     private final KvCache cache;
     private final int chunk;
     private int pending = -1; // sampled, not yet in the cache
+    private int[] history = new int[0]; // ids in the cache, then pending if any
+    private int historyLength;
 
     public Generator(LlamaModel model, KvCache cache, int prefillChunk) {
         if (prefillChunk <= 0) throw new IllegalArgumentException("prefill chunk must be positive");
@@ -37,6 +39,28 @@ public final class Generator {
     }
 
     public KvCache cache() { return cache; }
+
+    /** Every id of the conversation so far: the cached ones and the last sampled one. */
+    public int[] tokens() { return Arrays.copyOf(history, historyLength); }
+
+    /**
+     * Forgets everything after the first {@code keep} ids of {@link #tokens()}, so that a conversation
+     * re-encoded by a chat template reuses the cache up to where its ids still agree.
+     */
+    public void rewind(int keep) {
+        if (keep < 0 || keep > historyLength) throw new IllegalArgumentException("cannot rewind " + historyLength + " tokens to " + keep);
+        if (keep == historyLength) return;
+        // the last kept id goes back to pending: its logits are what the next call samples from
+        cache.truncate(Math.max(keep - 1, 0));
+        pending = keep > 0 ? history[keep - 1] : -1;
+        historyLength = keep;
+    }
+
+    private void remember(int[] ids, int from, int n) {
+        if (historyLength + n > history.length) history = Arrays.copyOf(history, Math.max(2 * history.length, historyLength + n));
+        System.arraycopy(ids, from, history, historyLength, n);
+        historyLength += n;
+    }
 
     /**
      * Appends {@code prompt} to the conversation, then samples up to {@code maxNew} tokens, stopping after
@@ -48,12 +72,13 @@ public final class Generator {
             input = new int[prompt.length + 1];
             input[0] = pending;
             System.arraycopy(prompt, 0, input, 1, prompt.length);
-            pending = -1;
         }
         if (input.length == 0) throw new IllegalArgumentException("empty prompt");
         if (cache.length() + input.length + Math.max(maxNew - 1, 0) > cache.capacity())
             throw new IllegalArgumentException("prompt of " + input.length + " tokens + " + maxNew + " new tokens exceeds the context of "
                     + cache.capacity() + " (" + cache.length() + " already used; raise --context)");
+        pending = -1;
+        remember(prompt, 0, prompt.length);
         long t0 = System.nanoTime();
         float[] logits = prefill(input, listener);
         double prefillSeconds = (System.nanoTime() - t0) / 1e9;
@@ -72,6 +97,7 @@ public final class Generator {
             logits = model.forward(new int[]{next}, new int[]{pos}, cache, LlamaModel.Logits.LAST);
         }
         if (eos) listener.token(out[n - 1]);
+        remember(out, 0, n);
         return new Result(Arrays.copyOf(out, n), eos, input.length, prefillSeconds, (System.nanoTime() - t1) / 1e9);
     }
 

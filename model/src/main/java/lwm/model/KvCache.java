@@ -97,6 +97,12 @@ public final class KvCache {
     /** Drops every token (a new conversation); pages are kept for reuse. */
     public void clear() { length = 0; }
 
+    /** Keeps the first {@code tokens} slots (a conversation rewound to a common prefix). */
+    public void truncate(int tokens) {
+        if (tokens < 0 || tokens > length) throw new IllegalArgumentException("cannot truncate " + length + " cached tokens to " + tokens);
+        length = tokens;
+    }
+
     private Object newPage() {
         int n = Math.multiplyExact(pageTokens, kvDim);
         return storage == Storage.F32 ? new float[n] : new short[n];

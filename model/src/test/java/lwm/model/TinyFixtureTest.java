@@ -25,8 +25,7 @@ class TinyFixtureTest {
 
     @BeforeAll
     static void load() throws Exception {
-        LlamaConfig cfg = LlamaConfig.read(DIR.resolve("config.json"));
-        model = new LlamaModel(LlamaWeights.from(cfg, TensorSource.of(TmpSafetensors.read(DIR.resolve("model.safetensors")))), K);
+        model = new LlamaModel(LlamaCheckpoint.load(DIR).weights(), K); // mapped for the whole test class
         ref = new ObjectMapper().readTree(DIR.resolve("reference.json").toFile());
     }
 
@@ -167,5 +166,26 @@ class TinyFixtureTest {
         // the next turn with no new prompt tokens continues exactly where greedy decoding would
         Generator.Result more = g.generate(new int[0], 3, Sampler.greedy(), id -> false, new Generator.Listener() {});
         assertArrayEquals(Arrays.copyOfRange(want, prompt.length + 4, prompt.length + 7), more.newTokens());
+    }
+
+    @Test
+    void rewindingAConversationReusesTheCacheUpToTheCommonPrefix() {
+        int[] prompt = ints(ref.get("greedy").get("prompt")), want = ints(ref.get("greedy").get("output"));
+        KvCache cache = new KvCache(model.config().layers(), model.config().kvDim(), want.length, 3, KvCache.Storage.F32);
+        Generator g = new Generator(model, cache, 4);
+        g.generate(prompt, 6, Sampler.greedy(), id -> false, new Generator.Listener() {});
+        assertArrayEquals(Arrays.copyOf(want, prompt.length + 6), g.tokens());
+        int keep = prompt.length + 2;
+        g.rewind(keep);
+        assertEquals(keep - 1, cache.length());
+        Generator.Result r = g.generate(new int[0], 3, Sampler.greedy(), id -> false, new Generator.Listener() {});
+        assertArrayEquals(Arrays.copyOfRange(want, keep, keep + 3), r.newTokens());
+        // rewinding into the prompt and feeding the rest again gives the same continuation
+        g.rewind(2);
+        Generator.Result again = g.generate(Arrays.copyOfRange(prompt, 2, prompt.length), 4, Sampler.greedy(), id -> false, new Generator.Listener() {});
+        assertArrayEquals(Arrays.copyOfRange(want, prompt.length, prompt.length + 4), again.newTokens());
+        g.rewind(0);
+        assertEquals(0, cache.length());
+        assertThrows(IllegalArgumentException.class, () -> g.rewind(1));
     }
 }

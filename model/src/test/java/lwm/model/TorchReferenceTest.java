@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import lwm.kernels.ScalarKernels;
 import lwm.tensor.DType;
 import lwm.tensor.Tensor;
+import lwm.tensor.safetensors.SafetensorsWriter;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -66,7 +67,7 @@ class TorchReferenceTest {
         long seed = SEED + CASES.size();
         try (Arena a = Arena.ofShared()) {
             Map<String, Tensor> w = RandomWeights.create(c, dtype, seed, a, 0.25);
-            TmpSafetensors.write(dir.resolve("model.safetensors"), w);
+            SafetensorsWriter.write(dir.resolve("model.safetensors"), w);
         }
         c.write(dir.resolve("config.json"), dtype.name().toLowerCase());
         Random r = new Random(seed);
@@ -76,35 +77,37 @@ class TorchReferenceTest {
     }
 
     @Test
-    void logitsMatchPyTorchForEveryCase() throws Exception {
+    void logitsMatchPyTorchForEveryCase() {
         for (int ci = 0; ci < CASES.size(); ci++) {
             Case c = CASES.get(ci);
-            JsonNode ref = results.get(ci);
-            LlamaConfig read = LlamaConfig.read(c.dir().resolve("config.json"));
-            Map<String, Tensor> w = TmpSafetensors.read(c.dir().resolve("model.safetensors"));
-            LlamaWeights weights = LlamaWeights.from(read, TensorSource.of(w));
-            assertEquals(c.dtype(), weights.dtype(), c.name());
-            LlamaModel m = new LlamaModel(weights, new ScalarKernels());
-            int V = read.vocabSize(), n = c.ids().length;
-            // chunks of 5 over pages of 4: exercises the cache merge on every case
-            KvCache cache = new KvCache(read.layers(), read.kvDim(), n, 4, KvCache.Storage.F32);
-            for (int s = 0; s < n; s += 5) {
-                int e = Math.min(n, s + 5);
-                int[] pos = new int[e - s];
-                for (int i = 0; i < pos.length; i++) pos[i] = s + i;
-                float[] logits = m.forward(java.util.Arrays.copyOfRange(c.ids(), s, e), pos, cache, LlamaModel.Logits.ALL);
-                for (int t = s; t < e; t++) {
-                    JsonNode row = ref.get("logits").get(t);
-                    double num = 0, den = 0;
-                    for (int v = 0; v < V; v++) {
-                        double d = logits[(t - s) * V + v] - row.get(v).asDouble();
-                        num += d * d;
-                        den += row.get(v).asDouble() * row.get(v).asDouble();
-                    }
-                    double err = Math.sqrt(num / den);
-                    assertTrue(err < 1e-4, c.name() + ": position " + t + " relative L2 error " + err + " (seed " + SEED + ")");
-                    assertEquals(ref.get("argmax").get(t).asInt(), Sampler.argmax(logits, (t - s) * V, V), c.name() + ": argmax at " + t);
+            try (LlamaCheckpoint ckpt = LlamaCheckpoint.load(c.dir())) {
+                assertEquals(c.dtype(), ckpt.weights().dtype(), c.name());
+                check(c, new LlamaModel(ckpt.weights(), new ScalarKernels()), results.get(ci));
+            }
+        }
+    }
+
+    /** Every position's logits, run in chunks of 5 over cache pages of 4 (the page merge on every case). */
+    static void check(Case c, LlamaModel m, JsonNode ref) {
+        LlamaConfig cfg = m.config();
+        int V = cfg.vocabSize(), n = c.ids().length;
+        KvCache cache = new KvCache(cfg.layers(), cfg.kvDim(), n, 4, KvCache.Storage.F32);
+        for (int s = 0; s < n; s += 5) {
+            int e = Math.min(n, s + 5);
+            int[] pos = new int[e - s];
+            for (int i = 0; i < pos.length; i++) pos[i] = s + i;
+            float[] logits = m.forward(java.util.Arrays.copyOfRange(c.ids(), s, e), pos, cache, LlamaModel.Logits.ALL);
+            for (int t = s; t < e; t++) {
+                JsonNode row = ref.get("logits").get(t);
+                double num = 0, den = 0;
+                for (int v = 0; v < V; v++) {
+                    double d = logits[(t - s) * V + v] - row.get(v).asDouble();
+                    num += d * d;
+                    den += row.get(v).asDouble() * row.get(v).asDouble();
                 }
+                double err = Math.sqrt(num / den);
+                assertTrue(err < 1e-4, c.name() + ": position " + t + " relative L2 error " + err + " (seed " + SEED + ")");
+                assertEquals(ref.get("argmax").get(t).asInt(), Sampler.argmax(logits, (t - s) * V, V), c.name() + ": argmax at " + t);
             }
         }
     }

@@ -51,7 +51,7 @@ class TorchParityTest {
         assertTrue(err <= rel * max, what + ": max |java - torch| = " + err + " exceeds " + rel + " x max |torch| = " + max);
     }
 
-    void check(boolean tie, boolean remat, Path dir) throws Exception {
+    void check(boolean tie, boolean remat, lwm.kernels.Kernels k, Path dir) throws Exception {
         LlamaConfig c = tinyConfig(tie);
         SplittableRandom r = new SplittableRandom(System.nanoTime());
         TrainableLlama m = TrainableLlama.initialise(c, r.nextLong(), 0.3);
@@ -60,7 +60,7 @@ class TorchParityTest {
         List<PackedRow> rows = batch(r, c.vocabSize());
         // small blocks and chunks so that every blockwise path runs several times
         TrainStep.Options opt = new TrainStep.Options(8, 16, 12, 10, remat, lwm.kernels.RopeStyle.ROTATE_HALF);
-        Trainer t = new Trainer(m, new ScalarKernels(), new LocalAttention(new ScalarKernels()), GradientSync.SINGLE,
+        Trainer t = new Trainer(m, k, new LocalAttention(k), GradientSync.SINGLE,
                 TokenPartition.WHOLE, opt, LossWeighting.perExample(), AdamW.lwm(m.params(), 0.1));
         double loss = t.lossAndGradients(rows);
         TorchReference.Result ref = TorchReference.run(m, rows, dir);
@@ -69,7 +69,10 @@ class TorchParityTest {
         for (Param p : m.params()) assertClose(p.name, ref.grads().get(p.name), p.grad, 1e-4);
     }
 
-    @Test void lossAndGradientsEqualTorch(@TempDir Path dir) throws Exception { check(false, false, dir); }
+    @Test void lossAndGradientsEqualTorch(@TempDir Path dir) throws Exception { check(false, false, new ScalarKernels(), dir); }
 
-    @Test void rematAndTiedEmbeddingsEqualTorch(@TempDir Path dir) throws Exception { check(true, true, dir); }
+    @Test void rematAndTiedEmbeddingsEqualTorch(@TempDir Path dir) throws Exception { check(true, true, new ScalarKernels(), dir); }
+
+    /** The production path: the Vector API kernels on all cores. */
+    @Test void vectorKernelsEqualTorch(@TempDir Path dir) throws Exception { check(false, false, new lwm.kernels.VectorKernels(), dir); }
 }

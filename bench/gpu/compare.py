@@ -1,0 +1,31 @@
+"""Pairs OpenClBench's and torch_peer.py's JSON lines by op and prints a Markdown table with ratios
+(Java OpenCL TFLOP/s / PyTorch TFLOP/s) and the targets of the GPU issue."""
+import json, sys
+
+TARGETS = {"matmul_f32": 0.6, "attention_fwd_causal": 0.5, "attention_fwd_full": 0.5}
+
+
+def load(path):
+    out = {}
+    for line in open(path):
+        line = line.strip()
+        if line.startswith("{"):
+            d = json.loads(line)
+            out[d["op"]] = d
+    return out
+
+
+java, torch = load(sys.argv[1]), load(sys.argv[2])
+print("| op | shape | Java OpenCL TFLOP/s | PyTorch TFLOP/s | ratio | target |")
+print("|---|---|---|---|---|---|")
+summary = {}
+for op, j in java.items():
+    t = torch.get(op)
+    shape = f"{j['n']}^3" if "n" in j else f"S={j['seq']} H={j['heads']} D={j['head_dim']}"
+    ratio = j["tflops"] / t["tflops"] if t else None
+    summary[op] = ratio
+    tgt = TARGETS.get(op)
+    mark = "" if tgt is None or ratio is None else (" (met)" if ratio >= tgt else " (missed)")
+    print(f"| {op} | {shape} | {j['tflops']:.2f} | {t['tflops']:.2f} |" if t else f"| {op} | {shape} | {j['tflops']:.2f} | - |", end="")
+    print(f" {ratio:.2f}x | {'>= %.1fx%s' % (tgt, mark) if tgt else '-'} |" if ratio is not None else " - | - |")
+print(json.dumps({"workload": "opencl-vs-pytorch", "ratios": summary}))

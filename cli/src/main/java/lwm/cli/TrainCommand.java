@@ -1,0 +1,50 @@
+package lwm.cli;
+
+import lwm.kernels.Kernels;
+import lwm.kernels.Backends;
+import lwm.config.DeviceConfig;
+import lwm.model.data.TextEncoder;
+import lwm.model.train.TrainRun;
+import lwm.model.train.TrainingPlan;
+
+import java.nio.file.Path;
+
+/**
+ * {@code ./lwm train --plan FILE [--resume]}: progressive context-extension training (LWM stages),
+ * with progress lines, {@code metrics.jsonl}, {@code loss.png}, checkpoints and per-stage exports.
+ */
+final class TrainCommand implements Command {
+    public String name() { return "train"; }
+    public String summary() { return "train an LWM/LLaMA model from a JSON stage plan (--plan FILE [--resume])"; }
+
+    public int run(Args args) throws Exception {
+        if (args.has("help")) {
+            System.out.println("""
+                    usage: ./lwm train --plan FILE [--resume] [--stop-after STEPS] [--device cpu|opencl:N]
+
+                    Runs the stages of the plan (sequence length, RoPE theta, steps, lr, batch) one after the
+                    other, each starting from the weights the previous one ended with. Writes into the plan's
+                    output directory: metrics.jsonl, loss.png, checkpoints/step-N (model + optimizer + data
+                    position) and stages/<i>-<name> (Hugging Face LLaMA checkpoints).
+                      --resume          continue from the latest checkpoint (bit-for-bit the same losses)
+                      --stop-after N    stop after global step N (a checkpoint is written there if due)
+                    Plan format: see model/TRAINING.md.""");
+            return 0;
+        }
+        Path planFile = Path.of(args.required("plan"));
+        boolean resume = args.flag("resume");
+        long stopAfter = args.longValue("stop-after", Long.MAX_VALUE);
+        DeviceConfig device = DeviceConfig.resolve(args.str("device", null));
+        args.finish();
+        TrainingPlan plan = TrainingPlan.read(planFile);
+        Kernels k = Backends.create(device);
+        TextEncoder enc = Encoders.forPlan(plan);
+        System.out.printf("model: %d layers, hidden %d, %d heads (%d kv), vocab %d; %d stages, %d steps; kernels %s%n",
+                plan.model().config().layers(), plan.model().config().hiddenSize(), plan.model().config().heads(),
+                plan.model().config().kvHeads(), plan.model().config().vocabSize(), plan.stages().size(), plan.totalSteps(), k.name());
+        TrainRun run = new TrainRun(plan, k, TrainRun.Parallelism.single(k), enc, System.out).stopAfter(stopAfter);
+        run.run(resume);
+        System.out.println("metrics: " + run.metricsFile() + "\nloss curve: " + plan.output().resolve("loss.png"));
+        return 0;
+    }
+}

@@ -1,0 +1,102 @@
+package lwm.kernels.opencl;
+
+import com.aparapi.Kernel;
+import com.aparapi.internal.model.ClassModel;
+import com.aparapi.internal.writer.KernelWriter;
+import java.lang.reflect.Field;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Java kernel class to OpenCL C, using Aparapi's bytecode-to-OpenCL code generator only (not its
+ * runtime), then three source fix-ups: the bf16/f16 helpers become bit casts, loops with a literal trip
+ * count are marked {@code #pragma unroll} (so register tiles in private arrays stay in registers) and the
+ * kernel's parameter list is read back so {@link ClProgram} can bind arguments by field name.
+ */
+public final class KernelTranslator {
+    private KernelTranslator() {}
+
+    /** Aparapi logs every class it parses at WARNING; held here so the level sticks. */
+    private static final Logger APARAPI_LOG = Logger.getLogger("com.aparapi");
+
+    public enum Kind { GLOBAL, LOCAL, SCALAR }
+
+    /** One kernel parameter: a Java field of the kernel class. */
+    public record Param(String name, Kind kind, String clType, long localBytes) {}
+
+    public record Source(String kernelName, String code, List<Param> params) {}
+
+    private static final Pattern SIGNATURE = Pattern.compile("__kernel void run\\((.*?)\\)\\{", Pattern.DOTALL);
+    private static final Pattern HELPER = Pattern.compile(
+            "(float \\w+__(bf16ToF32|f16ToF32)\\(This \\*this, int (\\w+)\\)\\{)(.*?)\\n\\}", Pattern.DOTALL);
+    private static final Pattern CONST_LOOP = Pattern.compile("(?m)^(\\s*)(for \\(int \\w+ = 0; \\w+<(\\d+); \\w+\\+\\+\\)\\{)");
+
+    public static Source translate(Class<? extends Kernel> kernelClass) {
+        Kernel prototype;
+        String code;
+        try {
+            APARAPI_LOG.setLevel(Level.SEVERE);
+            prototype = kernelClass.getDeclaredConstructor().newInstance();
+            ClassModel model = ClassModel.createClassModel(kernelClass);
+            code = KernelWriter.writeToString(model.getEntrypoint("run", prototype));
+        } catch (Exception | LinkageError e) {
+            throw new OpenClException("cannot translate kernel " + kernelClass.getSimpleName() + " to OpenCL: " + e, e);
+        }
+        code = fixHelpers(code);
+        code = CONST_LOOP.matcher(code).replaceAll(m -> Integer.parseInt(m.group(3)) <= 64
+                ? Matcher.quoteReplacement(m.group(1) + "#pragma unroll\n" + m.group(1) + m.group(2))
+                : Matcher.quoteReplacement(m.group(0)));
+        return new Source(kernelClass.getSimpleName(), code, params(kernelClass, prototype, code));
+    }
+
+    private static String fixHelpers(String code) {
+        Matcher m = HELPER.matcher(code);
+        StringBuilder sb = new StringBuilder();
+        while (m.find()) {
+            String bits = m.group(3);
+            String body = m.group(2).equals("bf16ToF32")
+                    ? "\n   return as_float(" + bits + " << 16);\n}"
+                    : "\n   ushort h = (ushort)" + bits + ";\n   return vload_half(0, (const __private half *)&h);\n}";
+            m.appendReplacement(sb, Matcher.quoteReplacement(m.group(1) + body));
+        }
+        m.appendTail(sb);
+        return sb.toString();
+    }
+
+    private static List<Param> params(Class<?> cls, Kernel prototype, String code) {
+        Matcher m = SIGNATURE.matcher(code);
+        if (!m.find()) throw new OpenClException("translated kernel " + cls.getSimpleName() + " has no run() signature");
+        List<Param> out = new ArrayList<>();
+        for (String raw : m.group(1).split(",")) {
+            String p = raw.trim();
+            String name = p.substring(p.lastIndexOf(p.contains("*") ? '*' : ' ') + 1).trim();
+            if (p.startsWith("__global")) out.add(new Param(name, Kind.GLOBAL, p.substring(8, p.indexOf('*')).trim(), 0));
+            else if (p.startsWith("__local")) out.add(new Param(name, Kind.LOCAL, p.substring(7, p.indexOf('*')).trim(), localBytes(cls, prototype, name)));
+            else out.add(new Param(name, Kind.SCALAR, p.substring(0, p.lastIndexOf(' ')).trim(), 0));
+        }
+        return out;
+    }
+
+    private static long localBytes(Class<?> cls, Object prototype, String field) {
+        for (Class<?> c = cls; c != null; c = c.getSuperclass()) {
+            try {
+                Field f = c.getDeclaredField(field);
+                f.setAccessible(true);
+                Object v = f.get(prototype);
+                if (v instanceof float[] a) return a.length * 4L;
+                if (v instanceof int[] a) return a.length * 4L;
+                if (v instanceof short[] a) return a.length * 2L;
+                throw new OpenClException(cls.getSimpleName() + "." + field + ": @Local field must be an initialised float/int/short array");
+            } catch (NoSuchFieldException e) {
+                // look in the superclass
+            } catch (IllegalAccessException e) {
+                throw new OpenClException(cls.getSimpleName() + "." + field + ": " + e.getMessage(), e);
+            }
+        }
+        throw new OpenClException(cls.getSimpleName() + ": no field for local parameter " + field);
+    }
+}

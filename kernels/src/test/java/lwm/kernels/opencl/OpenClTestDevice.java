@@ -1,0 +1,23 @@
+package lwm.kernels.opencl;
+
+import org.junit.jupiter.api.Assumptions;
+
+/**
+ * The OpenCL device the tests run on: {@code LWM_OPENCL_DEVICE} (default 0; CI has only PoCL). Missing
+ * OpenCL FAILS the tests, because a backend that silently skips is a backend nobody tested; set
+ * {@code LWM_NO_OPENCL=1} on a machine that deliberately has none.
+ */
+final class OpenClTestDevice {
+    private OpenClTestDevice() {}
+
+    private static OpenClKernels kernels;
+
+    static synchronized OpenClKernels kernels() {
+        Assumptions.assumeFalse("1".equals(System.getenv("LWM_NO_OPENCL")), "LWM_NO_OPENCL=1: OpenCL tests skipped on purpose");
+        if (kernels == null) {
+            String idx = System.getenv("LWM_OPENCL_DEVICE");
+            kernels = new OpenClKernels(idx == null || idx.isBlank() ? 0 : Integer.parseInt(idx.trim()));
+        }
+        return kernels;
+    }
+}
