@@ -12,7 +12,8 @@ import java.util.SplittableRandom;
  * the median of several timed repetitions after a warm-up, and each big result is spot-checked against
  * double-precision dot products at sampled entries, so a fast wrong kernel cannot report a speed.
  * FLOP counts follow the usual convention: matmul 2n^3; attention forward 4*S^2*D*H (halved when
- * causal); forward+backward 3.5x the forward. Prints a table and one JSON line per result
+ * causal); forward+backward 3.5x the forward. Both register-tile layouts are measured: the default
+ * ({@link ClOps.Layout#WIDE}) and, tagged {@code _strided}, the other. Prints a table and one JSON line per result
  * ({@code bench/gpu/compare.py} pairs them with the PyTorch peer).
  *
  * <p>Usage: {@code OpenClBench [--device N | --device-match TEXT] [--n 8192] [--seq 8192] [--heads 32]
@@ -41,13 +42,14 @@ public final class OpenClBench {
         ClDevice dev = match != null ? ClDevices.find(match) : ClDevices.get(index);
         System.out.println("device: " + dev.describe());
         long t0 = System.nanoTime();
-        try (ClContext ctx = ClContext.open(dev); ClOps ops = new ClOps(ctx); ClOps wide = new ClOps(ctx, ClOps.Layout.WIDE)) {
+        try (ClContext ctx = ClContext.open(dev); ClOps ops = new ClOps(ctx, ClOps.Layout.WIDE);
+             ClOps strided = new ClOps(ctx, ClOps.Layout.STRIDED)) {
             System.out.printf("compiled %d kernels for the device in %.1f s%n", ClOps.KERNELS.size(), (System.nanoTime() - t0) / 1e9);
             List<String> json = new ArrayList<>();
             json.add(matmul(ops, n, reps));
-            json.add(matmul(wide, n, reps));
+            json.add(matmul(strided, n, reps));
             for (boolean causal : new boolean[] {true, false}) json.addAll(attention(ops, seq, heads, hd, causal, reps));
-            for (boolean causal : new boolean[] {true, false}) json.addAll(attention(wide, seq, heads, hd, causal, reps));
+            for (boolean causal : new boolean[] {true, false}) json.addAll(attention(strided, seq, heads, hd, causal, reps));
             json.forEach(System.out::println);
         }
     }
@@ -96,7 +98,7 @@ public final class OpenClBench {
                 err = Math.max(err, Math.abs(c[i * n + j] - want) / (1 + Math.abs(want)));
             }
             double tflops = 2.0 * n * n * n / s / 1e12;
-            String tag = ops.layout() == ClOps.Layout.WIDE ? "_wide" : "";
+            String tag = ops.layout() == ClOps.Layout.STRIDED ? "_strided" : "";
             System.out.printf("matmul%s f32 %d^3: %.2f ms, %.3g TFLOP/s, max sampled rel error %.2e%n", tag, n, s * 1e3, tflops, err);
             check(err, 1e-4, "matmul");
             return String.format("{\"op\":\"matmul_f32%s\",\"n\":%d,\"ms\":%.3f,\"tflops\":%.4g,\"max_rel_err\":%.3e}", tag, n, s * 1e3, tflops, err);
@@ -135,7 +137,7 @@ public final class OpenClBench {
             boolean finite = true;
             for (float x : g) finite &= Float.isFinite(x);
             double flops = 4.0 * seq * (double) seq * hd * heads * (causal ? 0.5 : 1);
-            String m = (causal ? "causal" : "full") + (ops.layout() == ClOps.Layout.WIDE ? "_wide" : "");
+            String m = (causal ? "causal" : "full") + (ops.layout() == ClOps.Layout.STRIDED ? "_strided" : "");
             System.out.printf("attention fwd %s S=%d H=%d D=%d: %.2f ms, %.3g TFLOP/s, max sampled rel error %.2e%n", m, seq, heads, hd,
                     fwd * 1e3, flops / fwd / 1e12, err);
             System.out.printf("attention fwd+bwd %s: %.2f ms, %.3g TFLOP/s (gradients finite: %s)%n", m, both * 1e3, 3.5 * flops / both / 1e12, finite);
