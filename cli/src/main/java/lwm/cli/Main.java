@@ -15,7 +15,10 @@ public final class Main {
                 new BenchCommand(),
                 new TrainCommand(),
                 new DataCommand(),
-                new TokenizeCommand()
+                new TokenizeCommand(),
+                new TokenizerImportLlama2Command(),
+                new DemoCommand(),
+                new NiahCommand()
         )) m.put(c.name(), c);
         return m;
     }
