@@ -47,6 +47,9 @@ public final class ClProgram {
     public String name() { return source.kernelName(); }
     public String code() { return source.code(); }
 
+    /** The compiled device binary as the driver reports it (PTX text on NVIDIA, an ELF or bitcode elsewhere). */
+    public byte[] binary() { return Cl.binary(program); }
+
     public Launch launch() { return new Launch(); }
 
     void release() {

@@ -23,7 +23,7 @@ public final class OpenClBench {
     public static void main(String[] argv) {
         Locale.setDefault(Locale.ROOT);
         int n = 8192, seq = 8192, heads = 32, hd = 128, reps = 5;
-        String match = null;
+        String match = null, dump = null;
         int index = 0;
         for (int i = 0; i < argv.length; i += 2) {
             String v = i + 1 < argv.length ? argv[i + 1] : null;
@@ -36,6 +36,7 @@ public final class OpenClBench {
                 case "--heads" -> heads = Integer.parseInt(v);
                 case "--head-dim" -> hd = Integer.parseInt(v);
                 case "--reps" -> reps = Integer.parseInt(v);
+                case "--dump" -> dump = v;
                 default -> usage("unknown option " + argv[i]);
             }
         }
@@ -45,12 +46,36 @@ public final class OpenClBench {
         try (ClContext ctx = ClContext.open(dev); ClOps ops = new ClOps(ctx, ClOps.Layout.WIDE);
              ClOps strided = new ClOps(ctx, ClOps.Layout.STRIDED)) {
             System.out.printf("compiled %d kernels for the device in %.1f s%n", ClOps.KERNELS.size(), (System.nanoTime() - t0) / 1e9);
+            if (dump != null) dumpBinaries(ctx, java.nio.file.Path.of(dump));
             List<String> json = new ArrayList<>();
             json.add(matmul(ops, n, reps));
             json.add(matmul(strided, n, reps));
             for (boolean causal : new boolean[] {true, false}) json.addAll(attention(ops, seq, heads, hd, causal, reps));
             for (boolean causal : new boolean[] {true, false}) json.addAll(attention(strided, seq, heads, hd, causal, reps));
             json.forEach(System.out::println);
+        }
+    }
+
+    /**
+     * Writes the device binaries of the tiled kernels (PTX on NVIDIA) and prints, per kernel, the registers and
+     * local ("spill") memory the driver's PTX declares: private arrays that did not stay in registers show here.
+     */
+    static void dumpBinaries(ClContext ctx, java.nio.file.Path dir) {
+        try {
+            java.nio.file.Files.createDirectories(dir);
+            for (Class<? extends ClKernel> k : List.of(MatmulKernel.class, MatmulWideKernel.class, AttentionForwardKernel.class,
+                    AttentionForwardWideKernel.class, AttentionBackwardQKernel.class, AttentionBackwardKvKernel.class)) {
+                byte[] bin = ctx.program(k).binary();
+                java.nio.file.Files.write(dir.resolve(k.getSimpleName() + ".ptx"), bin);
+                String text = new String(bin, java.nio.charset.StandardCharsets.ISO_8859_1);
+                long localDecl = text.lines().filter(l -> l.contains(".local")).count();
+                long ldLocal = text.lines().filter(l -> l.contains("ld.local") || l.contains("st.local")).count();
+                long lds128 = text.lines().filter(l -> l.contains("ld.shared.v4")).count();
+                System.out.printf("binary %-28s %8d bytes, .local lines %d, ld/st.local %d, ld.shared.v4 %d%n", k.getSimpleName(), bin.length,
+                        localDecl, ldLocal, lds128);
+            }
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
         }
     }
 
