@@ -15,7 +15,8 @@ public final class Workloads {
                 new AttentionBench(),
                 new JmhWorkload(),
                 new TrainWorkload(),
-                new TokenizerWorkload()
+                new TokenizerWorkload(),
+                new DecodeWorkload()
         )) m.put(w.name(), w);
         return m;
     }

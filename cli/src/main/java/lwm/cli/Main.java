@@ -15,7 +15,11 @@ public final class Main {
                 new BenchCommand(),
                 new TrainCommand(),
                 new DataCommand(),
-                new TokenizeCommand()
+                new TokenizeCommand(),
+                new GenerateCommand(),
+                new ChatCommand(),
+                new LogitsCommand(),
+                new InitCommand()
         )) m.put(c.name(), c);
         return m;
     }
