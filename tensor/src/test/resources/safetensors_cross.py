@@ -4,7 +4,9 @@
   safetensors_cross.py make DIR SEED   writes py_values.safetensors (f32, i32, i64 sources) and
                                        py_half.safetensors (the same floats rounded by torch to bf16/f16)
   safetensors_cross.py check FILE DIR  verifies a file written by lwm against torch's rounding of DIR's values
-  safetensors_cross.py serve DIR SEED  make, print READY, read FILE from stdin, check (torch imported once)
+  safetensors_cross.py serve DIR SEED [FIXTURE]
+                                       make, print "SHA256 name hex" for every tensor of FIXTURE (a file
+                                       written by PyTorch), print READY, read FILE from stdin, check it
 
 The safetensors format is written and parsed by hand here (torch 1.13 has no safetensors support), so
 this is an independent implementation of the byte layout. Rounding comes from torch when it is
@@ -155,6 +157,11 @@ def main():
         check(sys.argv[2], sys.argv[3])
     elif mode == "serve":
         make(sys.argv[2], int(sys.argv[3]))
+        if len(sys.argv) > 4:
+            import hashlib
+            _, tensors = read(sys.argv[4])
+            for name, (_, _, arr) in tensors.items():
+                print("SHA256", name, hashlib.sha256(arr.tobytes()).hexdigest(), flush=True)
         print("READY", flush=True)
         line = sys.stdin.readline().strip()
         if line:

@@ -31,7 +31,7 @@ public final class Deadline {
             if (done.getAsBoolean()) return;
             long waited = System.nanoTime() - start;
             if (waited > timeoutNanos)
-                throw new RankFailedException(peerRank, String.format("no progress from rank %d for %.0f s while waiting for %s",
+                throw new PeerTimeoutException(peerRank, String.format("no progress from rank %d for %.0f s while waiting for %s",
                         peerRank, waited / 1e9, what));
             if (spins < 64) Thread.onSpinWait();
             else {

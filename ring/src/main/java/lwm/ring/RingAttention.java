@@ -80,6 +80,37 @@ public final class RingAttention implements AttentionOp {
         stats.record(false, System.nanoTime() - t0, compute, skipped, p);
     }
 
+    /**
+     * The compute of {@link #forward} without any communication, for measuring overlap: hop s attends
+     * the local queries to a stand-in block (this rank's own K/V rows) carrying the positions and
+     * segment ids that hop s would bring ({@code hopPos[s]}, {@code hopSeg[s]}, one per ring step), so
+     * the same pairs are skipped, boxed and merged. Writes out and lse like forward.
+     */
+    public void computeOnly(AttentionArgs a, int[][] hopPos, int[][] hopSeg) {
+        int H = a.heads(), D = a.headDim(), tq = a.tokensQ(), w = a.kvHeads() * D;
+        int cap = 0;
+        for (int[] p : hopPos) cap = Math.max(cap, p.length);
+        if (cap > a.tokensK()) throw new IllegalArgumentException("stand-in block needs " + cap + " local key rows, have " + a.tokensK());
+        KvBlock blk = new KvBlock(cap, w, hopSeg != null);
+        System.arraycopy(a.k(), a.kOff(), blk.k, 0, cap * w);
+        System.arraycopy(a.v(), a.vOff(), blk.v, 0, cap * w);
+        double[] o = new double[tq * H * D];
+        double[] l = new double[tq * H];
+        Arrays.fill(l, Double.NEGATIVE_INFINITY);
+        float[] tmpOut = new float[tq * H * D], tmpLse = new float[tq * H];
+        for (int s = 0; s < hopPos.length; s++) {
+            blk.n = hopPos[s].length;
+            System.arraycopy(hopPos[s], 0, blk.pos, 0, blk.n);
+            if (hopSeg != null) System.arraycopy(hopSeg[s], 0, blk.seg, 0, blk.n);
+            VisibleBox b = VisibleBox.of(a.qPos(), a.qSeg(), tq, blk.pos, blk.seg, blk.n, a.causal());
+            if (b == null) continue;
+            kernels.attentionForward(sub(a, blk, b, tmpOut, 0, tmpLse, 0));
+            merge(o, l, tmpOut, tmpLse, b, H, D);
+        }
+        for (int i = 0; i < o.length; i++) a.out()[a.outOff() + i] = (float) o[i];
+        for (int i = 0; i < l.length; i++) a.lse()[a.lseOff() + i] = (float) l[i];
+    }
+
     /** Rows of the block result merge into the running (o, l): exact softmax combination via log-sum-exp. */
     private static void merge(double[] o, double[] l, float[] bo, float[] bl, VisibleBox b, int H, int D) {
         for (int i = 0; i < b.rows(); i++)

@@ -196,8 +196,8 @@ public final class Tensor {
 
     /**
      * Copies this tensor's values into {@code dst} of the same shape, converting the dtype when they differ
-     * (16-bit floats round to nearest even; integers convert exactly between I32/I64, by Java casts to/from
-     * floats). Either side may be a strided view; the two must not overlap.
+     * (16-bit floats round to nearest even; I32 -> I64 is exact, I64 -> I32 and integer <-> float follow
+     * Java's casts). Either side may be a strided view; the two must not overlap.
      */
     public void copyTo(Tensor dst) {
         if (!Arrays.equals(shape, dst.shape)) throw new IllegalArgumentException("copy of " + Arrays.toString(shape) + " into " + Arrays.toString(dst.shape));

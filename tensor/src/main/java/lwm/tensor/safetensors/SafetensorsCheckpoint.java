@@ -54,6 +54,7 @@ public final class SafetensorsCheckpoint implements AutoCloseable {
                     + (others.isEmpty() ? "" : " (it has " + others + "; pass that file instead)"));
         }
         if (!Files.exists(dirOrFile)) throw new IllegalArgumentException(dirOrFile + ": no such file or directory");
+        if (!Files.isRegularFile(dirOrFile)) throw new IllegalArgumentException(dirOrFile + ": not a regular file");
         return dirOrFile.getFileName().toString().endsWith(".json") ? openIndex(dirOrFile) : openSingle(dirOrFile);
     }
 

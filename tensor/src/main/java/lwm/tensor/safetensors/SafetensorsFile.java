@@ -34,6 +34,9 @@ public final class SafetensorsFile implements AutoCloseable {
     }
 
     public static SafetensorsFile open(Path path) {
+        // a FIFO or device would block or stream forever: only plain files are opened
+        if (java.nio.file.Files.exists(path) && !java.nio.file.Files.isRegularFile(path))
+            throw new IllegalArgumentException(path + ": not a regular file");
         Arena arena = Arena.ofShared();
         try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
             long size = ch.size();

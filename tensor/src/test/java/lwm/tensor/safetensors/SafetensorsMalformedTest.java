@@ -68,7 +68,7 @@ class SafetensorsMalformedTest {
         expect(file("{\"__metadata__\": [1]}", 0), null, "__metadata__ is not a JSON object");
         expect(file("{\"__metadata__\": {\"k\": 1}}", 0), null, "'k' is not a string");
         expect(file("{\"a\":" + "[".repeat(5000) + "]".repeat(5000) + "}", 0), null, "header JSON", "nesting depth");
-        expect(file("{\"w\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}}", 4).getParent(), null, "cannot read");
+        expect(dir, null, "not a regular file");
         Path bin = dir.resolve("binary.safetensors");
         Files.write(bin, ByteBuffer.allocate(12).order(ByteOrder.LITTLE_ENDIAN).putLong(4).put(new byte[] {'{', (byte) 0xff, (byte) 0xfe, '}'}).array());
         expect(bin, null, "header JSON");
@@ -124,6 +124,20 @@ class SafetensorsMalformedTest {
         }
         var ex = assertThrows(IllegalArgumentException.class, () -> SafetensorsFile.open(dir.resolve("absent.safetensors")));
         assertTrue(ex.getMessage().contains("no such file"));
+    }
+
+    @Test
+    void aFifoIsRefusedInsteadOfBlocking() throws Exception {
+        Path fifo = dir.resolve("pipe.safetensors");
+        Process p;
+        try {
+            p = new ProcessBuilder("mkfifo", fifo.toString()).start();
+        } catch (IOException e) {
+            org.junit.jupiter.api.Assumptions.abort("no mkfifo here");
+            return;
+        }
+        assertEquals(0, p.waitFor());
+        expect(fifo, null, "not a regular file");
     }
 
     @Test

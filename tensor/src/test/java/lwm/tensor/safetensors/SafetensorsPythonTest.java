@@ -80,7 +80,8 @@ class SafetensorsPythonTest {
         }
         long seed = System.nanoTime() & 0xffffffffL;
         // one python process (torch imports slowly): it writes its files, waits for ours, checks it
-        Process py = new ProcessBuilder(python, script.toString(), "serve", dir.toString(), Long.toString(seed))
+        Path fixture = Path.of(System.getProperty("lwm.root"), "..", "shared", "fixtures", "tiny-lwm-f32", "model.safetensors");
+        Process py = new ProcessBuilder(python, script.toString(), "serve", dir.toString(), Long.toString(seed), fixture.toString())
                 .redirectErrorStream(true).start();
         try {
             var lines = new java.io.BufferedReader(new java.io.InputStreamReader(py.getInputStream(), StandardCharsets.UTF_8));
@@ -88,9 +89,27 @@ class SafetensorsPythonTest {
             String l;
             while ((l = lines.readLine()) != null && !l.equals("READY")) log.append(l).append('\n');
             assertNotNull(l, "python stopped before writing its files:\n" + log);
+            checkFixtureHashes(fixture, log.toString());
             compareAndWriteBack(py, lines, seed);
         } finally {
             py.destroyForcibly();
+        }
+    }
+
+    /** Every tensor of the PyTorch-written fixture has the bytes Python's own parser finds for it. */
+    private static void checkFixtureHashes(Path fixture, String log) throws Exception {
+        java.util.Map<String, String> theirs = new java.util.TreeMap<>();
+        for (String line : log.split("\n")) {
+            String[] f = line.split(" ");
+            if (f.length == 3 && f[0].equals("SHA256")) theirs.put(f[1], f[2]);
+        }
+        try (SafetensorsFile f = SafetensorsFile.open(fixture)) {
+            assertEquals(new java.util.TreeSet<>(f.names()), theirs.keySet(), log);
+            for (String name : f.names()) {
+                var md = java.security.MessageDigest.getInstance("SHA-256");
+                md.update(f.tensor(name).segment().asByteBuffer());
+                assertEquals(theirs.get(name), java.util.HexFormat.of().formatHex(md.digest()), name);
+            }
         }
     }
 
