@@ -33,7 +33,7 @@ final class ModelSession implements AutoCloseable {
 
     static final String OPTIONS = """
               --model DIR          Hugging Face LLaMA directory (config.json + safetensors, single or sharded)
-              --tokenizer FILE     tokenizer.json or tokenizer.model (default: the one in DIR)
+              --tokenizer FILE     tokenizer.model or tokenizer.json (default: the one in DIR, .model first)
               --device cpu|opencl:N  compute backend (default: device.json, else cpu)
               --context N          tokens to reserve in the KV cache (checked by the memory plan before allocating)
               --kv-dtype f32|bf16  KV cache storage (default f32; bf16 halves its memory)
@@ -60,7 +60,7 @@ final class ModelSession implements AutoCloseable {
         if (tokenizerOpt != null && !Files.isRegularFile(tok)) throw new UsageError(tok + ": tokenizer file not found");
         if (tok != null) tokenizer = Tokenizers.load(tok);
         else if (needTokenizer)
-            throw new UsageError(modelDir + ": no tokenizer.json or tokenizer.model (give --tokenizer FILE, or --ids)");
+            throw new UsageError(modelDir + ": no tokenizer.model or tokenizer.json (give --tokenizer FILE, or --ids)");
         if (tokenizer != null && tokenizer.vocabSize() > checkpoint.config().vocabSize())
             throw new UsageError(tok + ": tokenizer has " + tokenizer.vocabSize() + " ids but the model only " + checkpoint.config().vocabSize());
         kernels = Backends.create(DeviceConfig.resolve(device));

@@ -69,6 +69,6 @@ class ChatCommandTest {
     void chatNeedsATokenizer() {
         ModelCommandsTest.Run r = ModelCommandsTest.run("chat", "--model", MODEL.toString());
         assertEquals(2, r.code());
-        assertTrue(r.err().contains("no tokenizer.json or tokenizer.model"), r.err());
+        assertTrue(r.err().contains("no tokenizer.model or tokenizer.json"), r.err());
     }
 }

@@ -104,6 +104,23 @@ class ModelCommandsTest {
     }
 
     @Test
+    void brokenFilesAreOneLineErrors() throws Exception {
+        Path dir = Files.createDirectories(tmp.resolve("broken"));
+        Files.copy(FIX.resolve("config.json"), dir.resolve("config.json"));
+        byte[] st = Files.readAllBytes(FIX.resolve("model.safetensors"));
+        Files.write(dir.resolve("model.safetensors"), java.util.Arrays.copyOf(st, st.length / 2)); // truncated download
+        Run r = run("generate", "--model", dir.toString(), "--ids", "1,2");
+        assertEquals(2, r.code(), r.err());
+        assertTrue(r.err().contains("model.safetensors"), r.err());
+        assertFalse(r.err().contains("\tat "), r.err());
+        Files.writeString(tmp.resolve("tokenizer.json"), "{not json");
+        Run t = run("generate", "--model", FIX.toString(), "--tokenizer", tmp.resolve("tokenizer.json").toString(), "--prompt", "hi");
+        assertEquals(2, t.code(), t.err());
+        assertTrue(t.err().contains("tokenizer.json"), t.err());
+        assertFalse(t.err().contains("\tat "), t.err());
+    }
+
+    @Test
     void memoryPlanRefusesAContextThatDoesNotFit() {
         Run r = run("generate", "--model", FIX.toString(), "--ids", "1,2", "--context", "2000000000");
         assertEquals(2, r.code(), r.err());
