@@ -31,7 +31,6 @@ class MpjRanksTest {
                 {"4", "ring", "zigzag", "true", "true"},
                 {"3", "ring", "contiguous", "false", "false"},
                 {"4", "hybrid", "striped", "true", "false"},
-                {"2", "ulysses", "zigzag", "true", "true"},
         };
         for (String[] c : cases) {
             int p = Integer.parseInt(c[0]);
