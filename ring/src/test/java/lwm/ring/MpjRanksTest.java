@@ -41,6 +41,22 @@ class MpjRanksTest {
     }
 
     @Test
+    void multicoreDeviceRunsTheSameCodeAndNamesAFailedRank() throws Exception {
+        ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        RankLauncher.Result ok = new RankLauncher(3, MpjAttentionCheck.class.getName()).multicore(true).heap("512m")
+                .args(Long.toString(SEED), "31", "ring", "striped", "true", "true")
+                .output(new PrintStream(buf, true, StandardCharsets.UTF_8)).launch();
+        String out = buf.toString(StandardCharsets.UTF_8);
+        assertTrue(ok.ok(), ok + "\n" + out);
+        for (int r = 0; r < 3; r++) assertTrue(out.contains("rank " + r + " ok"), out);
+        buf.reset();
+        RankLauncher.Result bad = new RankLauncher(3, MpjFailCheck.class.getName()).multicore(true).heap("512m").args("1", "throw")
+                .output(new PrintStream(buf, true, StandardCharsets.UTF_8)).launch();
+        assertEquals(1, bad.failedRank(), bad + "\n" + buf);
+        assertTrue(bad.exitCode() != 0 && bad.message().contains("deliberate failure"), bad.message());
+    }
+
+    @Test
     void aRankThatThrowsStopsEveryRankNamingIt() throws Exception {
         Run run = launch(4, MpjFailCheck.class.getName(), null, "2", "throw");
         assertFailureNamed(run, 2, "deliberate failure");
