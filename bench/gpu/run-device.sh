@@ -10,4 +10,4 @@ tar xzf .carry/gpu/jre.tgz -C /tmp
 /tmp/jre25/bin/java --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -Xmx24g -cp '.carry/gpu/lib/*' \
   lwm.kernels.opencl.OpenClBench --device-match NVIDIA "$@" 2>&1 | tee "$OUT/java.log"
 PYTHONUNBUFFERED=1 python3 .carry/gpu/torch_peer.py "$@" 2>&1 | tee "$OUT/torch.log"
-python3 .carry/gpu/compare.py "$OUT/java.log" "$OUT/torch.log" | tee "$OUT/summary.md"
+python3 .carry/gpu/compare.py "$OUT/java.log" "$OUT/torch.log" --targets | tee "$OUT/summary.md"

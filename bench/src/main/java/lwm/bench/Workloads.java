@@ -16,7 +16,8 @@ public final class Workloads {
                 new JmhWorkload(),
                 new TrainWorkload(),
                 new TokenizerWorkload(),
-                new RingBench()
+                new RingBench(),
+                new OpenClMatmulBench()
         )) m.put(w.name(), w);
         return m;
     }

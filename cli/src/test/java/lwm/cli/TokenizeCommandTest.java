@@ -75,4 +75,16 @@ class TokenizeCommandTest {
             assertTrue(r.err().startsWith("lwm tokenize: "), r.err());
         }
     }
+
+    @Test
+    void importLlama2ReportsMissingOrBrokenInputInOneLine() throws Exception {
+        Result r = run("tokenizer-import-llama2", "--js", tmp.resolve("none.js").toString(), "--out", tmp.toString());
+        assertEquals(2, r.code(), r.err());
+        assertTrue(r.err().startsWith("lwm tokenizer-import-llama2: ") && r.err().strip().lines().count() == 1, r.err());
+        Path js = Files.writeString(tmp.resolve("bad.js"), "const vocab_base64 = \"!!\"\nconst merges_binary = \"\"\n");
+        r = run("tokenizer-import-llama2", "--js", js.toString(), "--out", tmp.toString());
+        assertEquals(2, r.code(), r.err());
+        assertTrue(r.err().contains("bad.js") && r.err().strip().lines().count() == 1, r.err());
+        assertFalse(Files.exists(tmp.resolve("tokenizer.json")));
+    }
 }

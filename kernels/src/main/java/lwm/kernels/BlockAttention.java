@@ -200,18 +200,21 @@ final class BlockAttention {
                 Arrays.fill(dp, so, so + bkP, 0f);
                 continue;
             }
-            float di = delta[i * H + h];
-            for (int jj = 0; jj < bkP; jj++) {
-                boolean visible = jj < bk && (vis == 2 || ScalarKernels.visible(a, i, j0 + jj));
-                if (visible) {
-                    float p = (float) Math.exp(sc[so + jj] * scale - lse);
-                    sc[so + jj] = p;
-                    dp[so + jj] = p * (dp[so + jj] - di) * scale;
-                    any = true;
-                } else {
-                    sc[so + jj] = 0f;
-                    dp[so + jj] = 0f;
+            // hidden scores become -inf so that exp gives exactly 0 (padding columns too)
+            if (vis == 2) {
+                for (int jj = bk; jj < bkP; jj++) sc[so + jj] = Float.NEGATIVE_INFINITY;
+                any = true;
+            } else {
+                for (int jj = 0; jj < bkP; jj++) {
+                    if (jj < bk && ScalarKernels.visible(a, i, j0 + jj)) any = true;
+                    else sc[so + jj] = Float.NEGATIVE_INFINITY;
                 }
+            }
+            float di = delta[i * H + h];
+            for (int jj = 0; jj < bkP; jj += V) {
+                FloatVector p = FloatVector.fromArray(S, sc, so + jj).fma(scale, -lse).lanewise(VectorOperators.EXP);
+                p.intoArray(sc, so + jj);
+                p.mul(FloatVector.fromArray(S, dp, so + jj).sub(di)).mul(scale).intoArray(dp, so + jj);
             }
         }
         return any;

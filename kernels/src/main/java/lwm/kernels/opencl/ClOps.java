@@ -21,15 +21,28 @@ public final class ClOps implements AutoCloseable {
     static final List<Class<? extends ClKernel>> KERNELS = List.of(MatmulKernel.class, AttentionForwardKernel.class,
             AttentionBackwardQKernel.class, AttentionBackwardKvKernel.class, AttentionDeltaKernel.class,
             RmsNormKernel.class, RmsNormBackwardKernel.class, RmsNormDwKernel.class, RopeKernel.class, SoftmaxKernel.class,
-            SwigluKernel.class, EmbeddingKernel.class, CrossEntropyKernel.class, AdamWKernel.class);
+            SwigluKernel.class, EmbeddingKernel.class, CrossEntropyKernel.class, AdamWKernel.class,
+            MatmulWideKernel.class, AttentionForwardWideKernel.class);
+
+    /** Which register-tile layout the matmul and attention-forward kernels use (both give the same results). */
+    public enum Layout {
+        /** rows and columns of a work-item strided by 16: scalar local reads ({@link MatmulKernel}, {@link AttentionForwardKernel}) */
+        STRIDED,
+        /** consecutive rows and columns, static local arrays: wide local reads ({@link MatmulWideKernel}, {@link AttentionForwardWideKernel}) */
+        WIDE
+    }
 
     private final ClContext ctx;
+    private final Layout layout;
     private final ClBuffer noF, noI, noS;
     private final Map<String, ClBuffer> invFreq = new HashMap<>();
     private ClBuffer rinv;
 
-    public ClOps(ClContext ctx) {
+    public ClOps(ClContext ctx) { this(ctx, Layout.STRIDED); }
+
+    public ClOps(ClContext ctx, Layout layout) {
         this.ctx = ctx;
+        this.layout = layout;
         for (Class<? extends ClKernel> k : KERNELS) ctx.program(k);
         // stand-ins bound to parameters a call does not use (OpenCL wants every argument set)
         noF = ctx.alloc(ClBuffer.Type.F32, 1);
@@ -38,6 +51,8 @@ public final class ClOps implements AutoCloseable {
     }
 
     public ClContext context() { return ctx; }
+
+    public Layout layout() { return layout; }
 
     // ---------------------------------------------------------------- weights
 
@@ -94,7 +109,7 @@ public final class ClOps implements AutoCloseable {
             return;
         }
         boolean f32 = bKind == ClWeight.Kind.F32;
-        ctx.program(MatmulKernel.class).launch()
+        ctx.program(layout == Layout.WIDE ? MatmulWideKernel.class : MatmulKernel.class).launch()
                 .buf("a", a).buf("b", f32 ? b : noF).buf("bh", f32 ? noS : b).buf("c", c)
                 .i("aOff", aOff).i("bOff", bOff).i("cOff", cOff).i("aStride", aStride).i("bStride", bStride).i("cStride", cStride)
                 .i("m", m).i("n", n).i("k", k).i("transA", transA ? 1 : 0).i("transB", transB ? 1 : 0)
@@ -201,7 +216,8 @@ public final class ClOps implements AutoCloseable {
 
     public void attentionForward(ClAttention a) {
         if (a.tokensQ() == 0) return;
-        ClProgram.Launch l = bindAttention(ctx.program(AttentionForwardKernel.class).launch(), a)
+        ClProgram.Launch l = bindAttention(ctx.program(layout == Layout.WIDE ? AttentionForwardWideKernel.class
+                : AttentionForwardKernel.class).launch(), a)
                 .buf("out", a.out()).i("outOff", a.outOff());
         // tokensK = 0: the kernel still runs and writes O = 0, lse = -inf for every row
         l.run(new long[] {blocks(a.tokensQ(), 64) * 16L, a.heads() * 16L}, new long[] {16, 16});

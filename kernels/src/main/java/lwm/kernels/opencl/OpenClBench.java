@@ -41,11 +41,13 @@ public final class OpenClBench {
         ClDevice dev = match != null ? ClDevices.find(match) : ClDevices.get(index);
         System.out.println("device: " + dev.describe());
         long t0 = System.nanoTime();
-        try (ClContext ctx = ClContext.open(dev); ClOps ops = new ClOps(ctx)) {
+        try (ClContext ctx = ClContext.open(dev); ClOps ops = new ClOps(ctx); ClOps wide = new ClOps(ctx, ClOps.Layout.WIDE)) {
             System.out.printf("compiled %d kernels for the device in %.1f s%n", ClOps.KERNELS.size(), (System.nanoTime() - t0) / 1e9);
             List<String> json = new ArrayList<>();
             json.add(matmul(ops, n, reps));
+            json.add(matmul(wide, n, reps));
             for (boolean causal : new boolean[] {true, false}) json.addAll(attention(ops, seq, heads, hd, causal, reps));
+            for (boolean causal : new boolean[] {true, false}) json.addAll(attention(wide, seq, heads, hd, causal, reps));
             json.forEach(System.out::println);
         }
     }
@@ -94,9 +96,10 @@ public final class OpenClBench {
                 err = Math.max(err, Math.abs(c[i * n + j] - want) / (1 + Math.abs(want)));
             }
             double tflops = 2.0 * n * n * n / s / 1e12;
-            System.out.printf("matmul f32 %d^3: %.2f ms, %.2f TFLOP/s, max sampled rel error %.2e%n", n, s * 1e3, tflops, err);
+            String tag = ops.layout() == ClOps.Layout.WIDE ? "_wide" : "";
+            System.out.printf("matmul%s f32 %d^3: %.2f ms, %.3g TFLOP/s, max sampled rel error %.2e%n", tag, n, s * 1e3, tflops, err);
             check(err, 1e-4, "matmul");
-            return String.format("{\"op\":\"matmul_f32\",\"n\":%d,\"ms\":%.3f,\"tflops\":%.3f,\"max_rel_err\":%.3e}", n, s * 1e3, tflops, err);
+            return String.format("{\"op\":\"matmul_f32%s\",\"n\":%d,\"ms\":%.3f,\"tflops\":%.4g,\"max_rel_err\":%.3e}", tag, n, s * 1e3, tflops, err);
         }
     }
 
@@ -132,16 +135,16 @@ public final class OpenClBench {
             boolean finite = true;
             for (float x : g) finite &= Float.isFinite(x);
             double flops = 4.0 * seq * (double) seq * hd * heads * (causal ? 0.5 : 1);
-            String m = causal ? "causal" : "full";
-            System.out.printf("attention fwd %s S=%d H=%d D=%d: %.2f ms, %.2f TFLOP/s, max sampled rel error %.2e%n", m, seq, heads, hd,
+            String m = (causal ? "causal" : "full") + (ops.layout() == ClOps.Layout.WIDE ? "_wide" : "");
+            System.out.printf("attention fwd %s S=%d H=%d D=%d: %.2f ms, %.3g TFLOP/s, max sampled rel error %.2e%n", m, seq, heads, hd,
                     fwd * 1e3, flops / fwd / 1e12, err);
-            System.out.printf("attention fwd+bwd %s: %.2f ms, %.2f TFLOP/s (gradients finite: %s)%n", m, both * 1e3, 3.5 * flops / both / 1e12, finite);
+            System.out.printf("attention fwd+bwd %s: %.2f ms, %.3g TFLOP/s (gradients finite: %s)%n", m, both * 1e3, 3.5 * flops / both / 1e12, finite);
             check(err, 1e-3, "attention forward");
             if (!finite) throw new IllegalStateException("attention backward produced non-finite gradients");
             return List.of(
-                    String.format("{\"op\":\"attention_fwd_%s\",\"seq\":%d,\"heads\":%d,\"head_dim\":%d,\"ms\":%.3f,\"tflops\":%.3f,\"max_rel_err\":%.3e}",
+                    String.format("{\"op\":\"attention_fwd_%s\",\"seq\":%d,\"heads\":%d,\"head_dim\":%d,\"ms\":%.3f,\"tflops\":%.4g,\"max_rel_err\":%.3e}",
                             m, seq, heads, hd, fwd * 1e3, flops / fwd / 1e12, err),
-                    String.format("{\"op\":\"attention_fwdbwd_%s\",\"seq\":%d,\"heads\":%d,\"head_dim\":%d,\"ms\":%.3f,\"tflops\":%.3f}",
+                    String.format("{\"op\":\"attention_fwdbwd_%s\",\"seq\":%d,\"heads\":%d,\"head_dim\":%d,\"ms\":%.3f,\"tflops\":%.4g}",
                             m, seq, heads, hd, both * 1e3, 3.5 * flops / both / 1e12));
         }
     }
