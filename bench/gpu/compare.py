@@ -4,7 +4,8 @@ Usage: compare.py JAVA_LOG TORCH_LOG [--targets]"""
 import json, sys
 
 TARGETS = {"matmul_f32": 0.6, "attention_fwd_causal": 0.5, "attention_fwd_full": 0.5,
-           "matmul_f32_wide": 0.6, "attention_fwd_causal_wide": 0.5, "attention_fwd_full_wide": 0.5}
+           "matmul_f32_wide": 0.6, "attention_fwd_causal_wide": 0.5, "attention_fwd_full_wide": 0.5,
+           "matmul_f32_strided": 0.6, "attention_fwd_causal_strided": 0.5, "attention_fwd_full_strided": 0.5}
 
 
 def load(path):
@@ -24,7 +25,7 @@ print("| op | shape | Java OpenCL TFLOP/s | PyTorch TFLOP/s | ratio | target |")
 print("|---|---|---|---|---|---|")
 summary = {}
 for op, j in java.items():
-    t = torch.get(op.replace("_wide", ""))
+    t = torch.get(op.replace("_wide", "").replace("_strided", ""))
     shape = f"{j['n']}^3" if "n" in j else f"S={j['seq']} H={j['heads']} D={j['head_dim']}"
     ratio = j["tflops"] / t["tflops"] if t else None
     summary[op] = ratio

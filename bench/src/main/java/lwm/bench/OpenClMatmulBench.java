@@ -13,7 +13,7 @@ import lwm.kernels.opencl.ClDevices;
 import lwm.kernels.opencl.ClOps;
 
 /**
- * {@code ./lwm bench opencl-matmul [--device N | --match TEXT] [--m --n --k 1024] [--layout strided|wide]
+ * {@code ./lwm bench opencl-matmul [--device N | --match TEXT] [--m --n --k 1024] [--layout wide|strided]
  * [--reps 5] [--python python3]}: f32 C = A . B on an OpenCL device with device-resident buffers (kernel
  * time only) against numpy's {@code a @ b} on this machine's CPU in the same run. On a CPU OpenCL device
  * (PoCL) that is a like-for-like comparison; for GPUs the PyTorch/cuBLAS peer is in {@code bench/gpu}.
@@ -26,7 +26,7 @@ public final class OpenClMatmulBench implements Workload {
     public BenchResult run(Map<String, String> options, PrintStream out) throws Exception {
         BenchOptions o = new BenchOptions(options, Set.of("device", "match", "m", "n", "k", "layout", "reps", "python"));
         int m = o.positive("m", 1024), n = o.positive("n", 1024), k = o.positive("k", 1024), reps = o.positive("reps", 5);
-        String layoutName = o.str("layout", "strided");
+        String layoutName = o.str("layout", "wide");
         ClOps.Layout layout = switch (layoutName) {
             case "strided" -> ClOps.Layout.STRIDED;
             case "wide" -> ClOps.Layout.WIDE;

@@ -82,6 +82,37 @@ class OpenClModelTest {
         }
     }
 
+    /** Weights, activations and KV cache on the device: prefill in two chunks, then decode, against the CPU. */
+    @Test
+    void deviceResidentForwardEqualsCpu() throws Exception {
+        LlamaWeights w = LlamaCheckpoint.load(DIR).weights();
+        JsonNode ref = new ObjectMapper().readTree(DIR.resolve("reference.json").toFile());
+        Kernels cpu = new ScalarKernels();
+        LlamaModel onCpu = new LlamaModel(w, cpu);
+        JsonNode seq = ref.get("logits").get(1);
+        int[] ids = new int[seq.get("input_ids").size()];
+        for (int i = 0; i < ids.length; i++) ids[i] = seq.get("input_ids").get(i).asInt();
+        int n = ids.length, V = w.config().vocabSize(), cut = n / 3;
+        KvCache cc = onCpu.newCache(n, KvCache.Storage.F32);
+        try (lwm.model.opencl.ClLlamaModel dev = new lwm.model.opencl.ClLlamaModel(w, cl.ops(), n, RopeStyle.ROTATE_HALF)) {
+            int[][] chunks = {Arrays.copyOfRange(ids, 0, cut), Arrays.copyOfRange(ids, cut, n - 1), {ids[n - 1]}};
+            int at = 0;
+            for (int[] chunk : chunks) {
+                int[] pos = new int[chunk.length];
+                for (int i = 0; i < pos.length; i++) pos[i] = at + i;
+                float[] want = onCpu.forward(chunk, pos, cc, LlamaModel.Logits.ALL);
+                float[] got = dev.forward(chunk, pos, LlamaModel.Logits.ALL);
+                assertEquals(chunk.length * V, got.length);
+                for (int i = 0; i < want.length; i++)
+                    if (!(Math.abs(got[i] - want[i]) <= 1e-4 * (1 + Math.abs(want[i]))))
+                        fail("tokens from " + at + ": logit " + i + " cpu " + want[i] + " device " + got[i]);
+                at += chunk.length;
+            }
+            assertEquals(n, dev.length());
+            assertThrows(IllegalArgumentException.class, () -> dev.forward(new int[] {1}, new int[] {n}, LlamaModel.Logits.LAST), "cache full");
+        }
+    }
+
     @Test
     void trainingStepOnOpenClEqualsCpu() {
         long seed = System.nanoTime();

@@ -60,7 +60,15 @@ public final class KernelTranslator {
         return new Source(kernelClass.getSimpleName(), code, params);
     }
 
-    /** Moves every __local pointer parameter into a fixed-size __local array declared at kernel scope. */
+    private static final Pattern PRIVATE_ARRAY = Pattern.compile("(?m)^\\s+(float|int|short) (\\w+)\\[(\\d+)\\];$");
+    private static final Pattern THIS_FIELD = Pattern.compile("this->(\\w+)");
+
+    /**
+     * Moves every __local pointer parameter into a fixed-size __local array declared at kernel scope, declares
+     * the private arrays there too (instead of inside Aparapi's {@code This} struct), and makes the kernel body
+     * use parameters and arrays directly rather than through {@code this->}: plain kernel-scope arrays with
+     * constant indices are what OpenCL compilers reliably keep in registers.
+     */
     private static String staticLocals(String code, List<Param> params) {
         Matcher m = SIGNATURE.matcher(code);
         if (!m.find()) throw new OpenClException("no run() signature");
@@ -76,8 +84,16 @@ public final class KernelTranslator {
                 sep = ", \n   ";
             }
         }
+        int structEnd = code.indexOf("}This;");
+        Matcher pa = PRIVATE_ARRAY.matcher(code.substring(0, Math.max(0, structEnd)));
+        while (pa.find()) decls.append("\n   ").append(pa.group(1)).append(' ').append(pa.group(2)).append('[').append(pa.group(3)).append("];");
         sig.append("\n){").append(decls);
-        return code.substring(0, m.start()) + sig.toString() + code.substring(m.end());
+        // the struct stays filled (helper functions take it), the kernel body after the copies reads directly
+        String rest = code.substring(m.end());
+        int copies = rest.indexOf("this->passid = passid;");
+        if (copies < 0) throw new OpenClException("unexpected kernel prologue");
+        copies += "this->passid = passid;".length();
+        return code.substring(0, m.start()) + sig + rest.substring(0, copies) + THIS_FIELD.matcher(rest.substring(copies)).replaceAll("$1");
     }
 
     private static String fixHelpers(String code) {

@@ -230,6 +230,20 @@ class OpenClKernelsTest {
     }
 
     @Test
+    void axpyAddsInPlace() {
+        int n = 300;
+        float[] x = rand(n + 2, 1), y = rand(n + 5, 1), want = y.clone();
+        for (int i = 0; i < n; i++) want[3 + i] += -0.75f * x[2 + i];
+        ClContext ctx = cl().ops().context();
+        try (ClBuffer bx = ctx.upload(x); ClBuffer by = ctx.upload(y)) {
+            cl().ops().axpy(-0.75f, bx, 2, by, 3, n);
+            float[] got = new float[y.length];
+            by.read(0, got, 0, y.length);
+            close(want, got, 1e-6, "axpy");
+        }
+    }
+
+    @Test
     void adamWMatchesTheFormula() {
         int n = 777;
         float[] p = rand(n + 3, 1), g = rand(n + 3, 1), m = rand(n + 3, 0.1f), v = rand(n + 3, 0.1f);

@@ -10,7 +10,7 @@ import org.junit.jupiter.api.Assumptions;
 final class OpenClTestDevice {
     private OpenClTestDevice() {}
 
-    private static OpenClKernels kernels, wide;
+    private static OpenClKernels kernels, strided;
 
     static synchronized OpenClKernels kernels() {
         Assumptions.assumeFalse("1".equals(System.getenv("LWM_NO_OPENCL")), "LWM_NO_OPENCL=1: OpenCL tests skipped on purpose");
@@ -24,7 +24,7 @@ final class OpenClTestDevice {
     /** Both register-tile layouts of the matmul and attention-forward kernels, on one context. */
     static synchronized java.util.List<OpenClKernels> bothLayouts() {
         OpenClKernels k = kernels();
-        if (wide == null) wide = new OpenClKernels(k.ops().context(), ClOps.Layout.WIDE);
-        return java.util.List.of(k, wide);
+        if (strided == null) strided = new OpenClKernels(k.ops().context(), ClOps.Layout.STRIDED);
+        return java.util.List.of(k, strided);
     }
 }
