@@ -1,8 +1,11 @@
 """Pairs OpenClBench's and torch_peer.py's JSON lines by op and prints a Markdown table with ratios
-(Java OpenCL TFLOP/s / PyTorch TFLOP/s) and the targets of the GPU issue."""
+(Java OpenCL TFLOP/s / PyTorch TFLOP/s). With --targets (GPU runs) it also marks the GPU issue's targets.
+Usage: compare.py JAVA_LOG TORCH_LOG [--targets]"""
 import json, sys
 
-TARGETS = {"matmul_f32": 0.6, "attention_fwd_causal": 0.5, "attention_fwd_full": 0.5}
+TARGETS = {"matmul_f32": 0.6, "attention_fwd_causal": 0.5, "attention_fwd_full": 0.5,
+           "matmul_f32_wide": 0.6, "attention_fwd_causal_wide": 0.5, "attention_fwd_full_wide": 0.5,
+           "matmul_f32_strided": 0.6, "attention_fwd_causal_strided": 0.5, "attention_fwd_full_strided": 0.5}
 
 
 def load(path):
@@ -16,16 +19,18 @@ def load(path):
 
 
 java, torch = load(sys.argv[1]), load(sys.argv[2])
+if "--targets" not in sys.argv[3:]:
+    TARGETS = {}
 print("| op | shape | Java OpenCL TFLOP/s | PyTorch TFLOP/s | ratio | target |")
 print("|---|---|---|---|---|---|")
 summary = {}
 for op, j in java.items():
-    t = torch.get(op)
+    t = torch.get(op.replace("_wide", "").replace("_strided", ""))
     shape = f"{j['n']}^3" if "n" in j else f"S={j['seq']} H={j['heads']} D={j['head_dim']}"
     ratio = j["tflops"] / t["tflops"] if t else None
     summary[op] = ratio
     tgt = TARGETS.get(op)
     mark = "" if tgt is None or ratio is None else (" (met)" if ratio >= tgt else " (missed)")
-    print(f"| {op} | {shape} | {j['tflops']:.2f} | {t['tflops']:.2f} |" if t else f"| {op} | {shape} | {j['tflops']:.2f} | - |", end="")
+    print(f"| {op} | {shape} | {j['tflops']:.3g} | {t['tflops']:.3g} |" if t else f"| {op} | {shape} | {j['tflops']:.3g} | - |", end="")
     print(f" {ratio:.2f}x | {'>= %.1fx%s' % (tgt, mark) if tgt else '-'} |" if ratio is not None else " - | - |")
 print(json.dumps({"workload": "opencl-vs-pytorch", "ratios": summary}))

@@ -82,4 +82,16 @@ for step in range(cfg["warmup"] + cfg["steps"]):
     opt.step()
     if step >= cfg["warmup"]:
         times.append(time.perf_counter() - t0)
-print(json.dumps({"tokens_per_s": S * len(times) / sum(times), "step_s": times, "loss": loss.item(), "threads": torch.get_num_threads()}))
+
+
+def blas():
+    """The BLAS library this process really loaded (Debian's torch links the system libblas.so.3)."""
+    try:
+        libs = {l.split()[-1] for l in open("/proc/self/maps") if "blas" in l.lower()}
+        return ", ".join(sorted(libs)) or "none found"
+    except OSError:
+        return "unknown"
+
+
+print(json.dumps({"tokens_per_s": S * len(times) / sum(times), "step_s": times, "loss": loss.item(),
+                  "threads": torch.get_num_threads(), "blas": blas()}))

@@ -41,6 +41,8 @@ public final class RingBench implements Workload {
         int c = intOpt(o, "tokens", 512), h = intOpt(o, "heads", 4), hk = intOpt(o, "kv-heads", h), d = intOpt(o, "head-dim", 64);
         int reps = intOpt(o, "reps", 4);
         String sweep = o.getOrDefault("sweep", "64,128,256");
+        String kernelChoice = o.getOrDefault("kernels", "vector");
+        RingBenchTask.kernels(kernelChoice, 1);   // rejects a bad name before any rank starts
         List<Integer> ranks = new ArrayList<>();
         for (String s : o.getOrDefault("ranks", "1,2,4").split(",")) ranks.add(Integer.parseInt(s.trim()));
         out.printf(Locale.ROOT, "ring bench: %d tokens per rank, %d heads (%d kv), head dim %d, f32; ranks %s; machine has %d cores%s%n",
@@ -53,7 +55,7 @@ public final class RingBench implements Workload {
             ByteArrayOutputStream buf = new ByteArrayOutputStream();
             long t0 = System.nanoTime();
             RankLauncher.Result r = new RankLauncher(p, RingBenchTask.class.getName())
-                    .args(Integer.toString(c), Integer.toString(h), Integer.toString(hk), Integer.toString(d), Integer.toString(reps), sweep)
+                    .args(Integer.toString(c), Integer.toString(h), Integer.toString(hk), Integer.toString(d), Integer.toString(reps), sweep, kernelChoice)
                     .output(new PrintStream(buf, true, StandardCharsets.UTF_8)).launch();
             String text = buf.toString(StandardCharsets.UTF_8);
             if (!r.ok()) throw new IllegalStateException("ring bench with " + p + " ranks failed: " + r.message() + "\n" + text);

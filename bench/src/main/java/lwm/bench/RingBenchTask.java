@@ -3,6 +3,7 @@ package lwm.bench;
 import lwm.kernels.AttentionArgs;
 import lwm.kernels.Kernels;
 import lwm.kernels.ScalarKernels;
+import lwm.kernels.VectorKernels;
 import lwm.ring.Communicator;
 import lwm.ring.RankTask;
 import lwm.ring.Request;
@@ -20,51 +21,72 @@ import java.util.SplittableRandom;
  * compute-only time of exactly the same hops without communication (both the max over ranks, best of
  * reps), the ring's K/V hop time without compute (bandwidth), and the bytes one forward allocates.
  * Rank 0 prints one {@code RINGBENCH key=value ...} line per measurement.
- * Args: tokensPerRank heads kvHeads headDim reps sweep(comma list of block sizes).
+ * Args: tokensPerRank heads kvHeads headDim reps sweep(comma list of block sizes) kernels(vector|scalar).
  */
 public final class RingBenchTask implements RankTask {
 
-    static Kernels kernels() {
-        // the Vector API kernels when the kernels module provides them; their name goes into the report
-        try {
-            return (Kernels) Class.forName("lwm.kernels.VectorKernels").getDeclaredConstructor().newInstance();
-        } catch (ReflectiveOperationException e) {
-            return new ScalarKernels();
-        }
+    /** Vector API kernels with this rank's share of the cores (ranks share the machine), or the scalar reference. */
+    static Kernels kernels(String which, int ranks) {
+        return switch (which) {
+            case "vector" -> new VectorKernels(Math.max(1, Runtime.getRuntime().availableProcessors() / ranks));
+            case "scalar" -> new ScalarKernels();
+            default -> throw new IllegalArgumentException("--kernels must be vector or scalar, got '" + which + "'");
+        };
     }
 
     @Override
     public void run(Communicator world, String[] a) {
         int c = Integer.parseInt(a[0]), h = Integer.parseInt(a[1]), hk = Integer.parseInt(a[2]), d = Integer.parseInt(a[3]);
         int reps = Integer.parseInt(a[4]);
-        Kernels k = kernels();
+        Kernels k = kernels(a.length > 6 ? a[6] : "vector", world.size());
         if (world.rank() == 0) emit(world, "kernels", "name=" + k.name().replace(' ', '_'));
-        measure(world, k, Math.min(c, 128), h, hk, d, 1, SequenceLayout.Kind.ZIGZAG, true, "warmup");   // JIT before anything counts
-        for (String[] cfg : new String[][]{{"zigzag", "true"}, {"contiguous", "true"}, {"contiguous", "false"}})
-            measure(world, k, c, h, hk, d, reps, SequenceLayout.Kind.parse(cfg[0]), Boolean.parseBoolean(cfg[1]), "main");
+        List<Config> main = new ArrayList<>();
+        for (String[] cfg : new String[][]{{"contiguous", "true"}, {"zigzag", "true"}, {"contiguous", "false"}})
+            main.add(new Config(world, k, c, h, hk, d, SequenceLayout.Kind.parse(cfg[0]), Boolean.parseBoolean(cfg[1]), "main"));
+        List<Config> sweep = new ArrayList<>();
         if (a.length > 5 && !a[5].isBlank())
             for (String s : a[5].split(","))
-                measure(world, k, Integer.parseInt(s.trim()), h, hk, d, reps, SequenceLayout.Kind.ZIGZAG, true, "sweep");
+                sweep.add(new Config(world, k, Integer.parseInt(s.trim()), h, hk, d, SequenceLayout.Kind.ZIGZAG, true, "sweep"));
+        // warm-up (JIT, buffers), then repetitions interleaved across configurations so that drift in
+        // the machine's load hits every configuration alike; best of reps per configuration
+        for (List<Config> group : List.of(main, sweep)) {
+            for (int i = 0; i < 2; i++) for (Config cf : group) cf.once(world);
+            for (int i = 0; i < reps; i++)   // rotate which configuration goes first
+                for (int j = 0; j < group.size(); j++) group.get((i + j) % group.size()).once(world);
+            for (Config cf : group) cf.report(world);
+        }
         bandwidth(world, c, hk, d, reps);
     }
 
-    private void measure(Communicator world, Kernels k, int c, int h, int hk, int d, int reps, SequenceLayout.Kind kind, boolean causal, String tag) {
-        int p = world.size(), r = world.rank(), s = c * p;
-        int[] idx = SequenceLayout.of(kind, r, p).localTokens(s);
-        int n = idx.length;
-        SplittableRandom rnd = new SplittableRandom(42 + r);
-        float[] q = rand(rnd, n * h * d), kk = rand(rnd, n * hk * d), v = rand(rnd, n * hk * d);
-        float[] out = new float[n * h * d], lse = new float[n * h];
-        AttentionArgs args = new AttentionArgs(q, 0, kk, 0, v, 0, out, 0, lse, 0, n, n, h, hk, d, idx, idx, null, null,
-                causal, (float) (1 / Math.sqrt(d)), 128, 128);
-        RingAttention ring = new RingAttention(world, k);
-        int[][] hops = new int[p][];
-        for (int st = 0; st < p; st++) hops[st] = SequenceLayout.of(kind, Math.floorMod(r - st, p), p).localTokens(s);
-        for (int i = 0; i < 2; i++) { ring.forward(args); ring.computeOnly(args, hops, null); }   // warm-up (JIT, buffers)
-        double bestRing = Double.MAX_VALUE, bestCompute = Double.MAX_VALUE, kernelShare = 0;
-        var mx = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
-        long allocated = 0;
-        for (int i = 0; i < reps; i++) {
+    /** One configuration: its data, ring, stand-in hop schedule and best times. */
+    private static final class Config {
+        final int c, h, d, p;
+        final SequenceLayout.Kind kind;
+        final boolean causal;
+        final String tag;
+        final AttentionArgs args;
+        final RingAttention ring;
+        final int[][] hops;
+        double bestRing = Double.MAX_VALUE, bestCompute = Double.MAX_VALUE, kernelInRing;
+        long allocated;
+
+        Config(Communicator world, Kernels k, int c, int h, int hk, int d, SequenceLayout.Kind kind, boolean causal, String tag) {
+            this.c = c; this.h = h; this.d = d; this.kind = kind; this.causal = causal; this.tag = tag;
+            p = world.size();
+            int r = world.rank(), s = c * p;
+            int[] idx = SequenceLayout.of(kind, r, p).localTokens(s);
+            int n = idx.length;
+            SplittableRandom rnd = new SplittableRandom(42 + r);
+            float[] q = rand(rnd, n * h * d), kk = rand(rnd, n * hk * d), v = rand(rnd, n * hk * d);
+            args = new AttentionArgs(q, 0, kk, 0, v, 0, new float[n * h * d], 0, new float[n * h], 0, n, n, h, hk, d, idx, idx, null, null,
+                    causal, (float) (1 / Math.sqrt(d)), 128, 128);
+            ring = new RingAttention(world, k);
+            hops = new int[p][];
+            for (int st = 0; st < p; st++) hops[st] = SequenceLayout.of(kind, Math.floorMod(r - st, p), p).localTokens(s);
+        }
+
+        void once(Communicator world) {
+            var mx = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
             world.barrier();
             ring.stats().reset();
             long a0 = mx.getCurrentThreadAllocatedBytes();
@@ -74,19 +96,19 @@ public final class RingBenchTask implements RankTask {
             allocated = mx.getCurrentThreadAllocatedBytes() - a0;
             double tMax = world.allReduceMax(t);
             double share = world.allReduceMax(ring.stats().computeNanos() / 1e6);
-            if (tMax < bestRing) { bestRing = tMax; kernelShare = share; }
+            if (tMax < bestRing) { bestRing = tMax; kernelInRing = share; }
             world.barrier();
             t0 = System.nanoTime();
             ring.computeOnly(args, hops, null);
-            double tc = world.allReduceMax((System.nanoTime() - t0) / 1e6);
-            bestCompute = Math.min(bestCompute, tc);
+            bestCompute = Math.min(bestCompute, world.allReduceMax((System.nanoTime() - t0) / 1e6));
         }
-        long allocMax = (long) world.allReduceMax(allocated);
-        // fully visible pairs per rank, for the flop rate: sum over hops of the visible (q,k) pairs
-        if (r == 0 && !tag.equals("warmup"))
-            emit(world, tag, String.format(Locale.ROOT, "P=%d c=%d layout=%s causal=%b ring_ms=%.3f compute_ms=%.3f kernel_in_ring_ms=%.3f alloc_bytes=%d flops=%.0f",
-                    p, c, kind.name().toLowerCase(Locale.ROOT), causal, bestRing, bestCompute, kernelShare, allocMax,
-                    flops(kind, causal, c, p, h, d)));
+
+        void report(Communicator world) {
+            long allocMax = (long) world.allReduceMax(allocated);
+            if (world.rank() == 0)
+                emit(world, tag, String.format(Locale.ROOT, "P=%d c=%d layout=%s causal=%b ring_ms=%.3f compute_ms=%.3f kernel_in_ring_ms=%.3f alloc_bytes=%d flops=%.0f",
+                        p, c, kind.name().toLowerCase(Locale.ROOT), causal, bestRing, bestCompute, kernelInRing, allocMax, flops(kind, causal, c, p, h, d)));
+        }
     }
 
     /** Attention FLOPs of the busiest rank: 4 d per visible (query, key) pair per head. */

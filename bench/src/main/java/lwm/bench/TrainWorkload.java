@@ -88,9 +88,12 @@ public final class TrainWorkload implements Workload {
         out.printf("%-22s %12.1f%n", "lwm-java (" + k.name() + ")", javaTps);
         out.printf("%-22s %12.1f%n", "PyTorch " + peer.get("threads").asInt() + " threads", peerTps);
         out.printf("ratio java/torch: %.2fx  (machine shared with other jobs: figures vary with load)%n", javaTps / peerTps);
+        out.println("torch BLAS: " + peer.path("blas").asText() + " (Debian's reference libblas is far slower than OpenBLAS/MKL;"
+                + " LD_LIBRARY_PATH=<openblas dir> ./lwm bench train measures the peer with OpenBLAS)");
         return new BenchResult("train", javaTps, peerTps, "tokens/s")
                 .with("kernels", k.name()).with("layers", layers).with("hidden", hidden).with("seq", seq).with("vocab", vocab)
-                .with("java_loss", loss).with("torch_loss", peer.get("loss").asDouble()).with("torch_threads", peer.get("threads").asInt());
+                .with("java_loss", loss).with("torch_loss", peer.get("loss").asDouble()).with("torch_threads", peer.get("threads").asInt())
+                .with("torch_blas", peer.path("blas").asText());
     }
 
     static JsonNode runPeer(int layers, int hidden, int heads, int inter, int vocab, int seq, double theta, int steps, int warmup, int threads)

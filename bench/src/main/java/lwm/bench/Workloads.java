@@ -16,7 +16,9 @@ public final class Workloads {
                 new JmhWorkload(),
                 new TrainWorkload(),
                 new TokenizerWorkload(),
-                new RingBench()
+                new DecodeWorkload(),
+                new RingBench(),
+                new OpenClMatmulBench()
         )) m.put(w.name(), w);
         return m;
     }

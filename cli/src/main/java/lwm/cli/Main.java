@@ -16,7 +16,13 @@ public final class Main {
                 new TrainCommand(),
                 new DataCommand(),
                 new TokenizeCommand(),
-                new TokenizerImportLlama2Command()
+                new GenerateCommand(),
+                new ChatCommand(),
+                new LogitsCommand(),
+                new InitCommand(),
+                new TokenizerImportLlama2Command(),
+                new DemoCommand(),
+                new NiahCommand()
         )) m.put(c.name(), c);
         return m;
     }
@@ -43,6 +49,10 @@ public final class Main {
             return c.run(new Args(argv, 1));
         } catch (UsageError | IllegalArgumentException e) {
             System.err.println("lwm " + c.name() + ": " + e.getMessage());
+            return 2;
+        } catch (lwm.kernels.opencl.OpenClException e) {
+            // no such device, no OpenCL runtime, a kernel the device cannot compile: one line, no fallback
+            System.err.println("lwm " + c.name() + ": " + e.getMessage().lines().findFirst().orElse("OpenCL error"));
             return 2;
         } catch (Exception e) {
             System.err.println("lwm " + c.name() + ": internal error: " + e);

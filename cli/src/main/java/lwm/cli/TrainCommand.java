@@ -20,7 +20,7 @@ final class TrainCommand implements Command {
     public int run(Args args) throws Exception {
         if (args.has("help")) {
             System.out.println("""
-                    usage: ./lwm train --plan FILE [--resume] [--stop-after STEPS] [--device cpu|opencl:N]
+                    usage: ./lwm train --plan FILE [--resume] [--stop-after STEPS] [--device cpu|opencl:N] [--ranks N]
 
                     Runs the stages of the plan (sequence length, RoPE theta, steps, lr, batch) one after the
                     other, each starting from the weights the previous one ended with. Writes into the plan's
@@ -28,23 +28,36 @@ final class TrainCommand implements Command {
                     position) and stages/<i>-<name> (Hugging Face LLaMA checkpoints).
                       --resume          continue from the latest checkpoint (bit-for-bit the same losses)
                       --stop-after N    stop after global step N (a checkpoint is written there if due)
+                      --ranks N         sequence-parallel training over N MPJ Express rank JVMs (RingAttention);
+                                        --sp S (default N; N/S data-parallel replicas), --ulysses U (default 1),
+                                        --layout zigzag|contiguous|striped (default zigzag); LWM_RANK_HEAP per rank
                     Plan format: see model/TRAINING.md.""");
             return 0;
+        }
+        int ranks = Ranks.requested(args);
+        if (ranks > 0 && !Ranks.inRank()) {
+            TrainingPlan.read(Path.of(args.required("plan")));   // a bad plan is the user's one-line error, not N rank failures
+            return Ranks.launch(name(), args, ranks);
         }
         Path planFile = Path.of(args.required("plan"));
         boolean resume = args.flag("resume");
         long stopAfter = args.longValue("stop-after", Long.MAX_VALUE);
         DeviceConfig device = DeviceConfig.resolve(args.str("device", null));
+        Ranks.Groups groups = null;
+        Kernels k = Backends.create(device);
+        if (Ranks.inRank()) groups = Ranks.groups(args, k);
         args.finish();
         TrainingPlan plan = TrainingPlan.read(planFile);
-        Kernels k = Backends.create(device);
         TextEncoder enc = Encoders.forPlan(plan);
-        System.out.printf("model: %d layers, hidden %d, %d heads (%d kv), vocab %d; %d stages, %d steps; kernels %s%n",
+        java.io.PrintStream out = Ranks.out();
+        out.printf("model: %d layers, hidden %d, %d heads (%d kv), vocab %d; %d stages, %d steps; kernels %s%n",
                 plan.model().config().layers(), plan.model().config().hiddenSize(), plan.model().config().heads(),
                 plan.model().config().kvHeads(), plan.model().config().vocabSize(), plan.stages().size(), plan.totalSteps(), k.name());
-        TrainRun run = new TrainRun(plan, k, TrainRun.Parallelism.single(k), enc, System.out).stopAfter(stopAfter);
+        TrainRun.Parallelism par = groups == null ? TrainRun.Parallelism.single(k)
+                : new TrainRun.Parallelism(groups.attention(), groups.sync(), groups.partition());
+        TrainRun run = new TrainRun(plan, k, par, enc, out).stopAfter(stopAfter);
         run.run(resume);
-        System.out.println("metrics: " + run.metricsFile() + "\nloss curve: " + plan.output().resolve("loss.png"));
+        out.println("metrics: " + run.metricsFile() + "\nloss curve: " + plan.output().resolve("loss.png"));
         return 0;
     }
 }

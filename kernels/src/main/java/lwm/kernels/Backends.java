@@ -9,8 +9,8 @@ public final class Backends {
     public static Kernels create(DeviceConfig config) {
         return switch (config.backend()) {
             case "cpu" -> new VectorKernels(config.cpuThreads());
-            case "opencl" -> throw new UnsupportedOperationException(
-                    "OpenCL backend not built (device opencl:" + config.opencl().device() + " requested); use --device cpu");
+            // compiles every kernel for the device now; any failure throws (lwm.kernels.opencl.OpenClException)
+            case "opencl" -> new lwm.kernels.opencl.OpenClKernels(config.opencl().device());
             default -> throw new IllegalArgumentException("device config: unknown backend '" + config.backend() + "'");
         };
     }

@@ -20,12 +20,16 @@ class BackendsTest {
         }
     }
 
-    /** No silent fallback: asking for OpenCL in a build without it is an error naming the backend. */
+    /** opencl:N gives the OpenCL backend on that device; a device that does not exist is an error naming it, never a fallback. */
     @Test
-    void openclIsAnErrorUntilTheBackendExists() {
-        UnsupportedOperationException e = assertThrows(UnsupportedOperationException.class,
-                () -> Backends.create(new DeviceConfig("cpu", 0, null).withDevice("opencl:1")));
-        assertTrue(e.getMessage().startsWith("OpenCL backend not built"), e.getMessage());
-        assertTrue(e.getMessage().contains("opencl:1"), e.getMessage());
+    void openclGivesOpenClKernelsAndAMissingDeviceIsAnError() {
+        org.junit.jupiter.api.Assumptions.assumeFalse("1".equals(System.getenv("LWM_NO_OPENCL")), "LWM_NO_OPENCL=1");
+        try (lwm.kernels.opencl.OpenClKernels k = assertInstanceOf(lwm.kernels.opencl.OpenClKernels.class,
+                Backends.create(new DeviceConfig("cpu", 0, null).withDevice("opencl:0")))) {
+            assertTrue(k.name().startsWith("opencl("), k.name());
+        }
+        lwm.kernels.opencl.OpenClException e = assertThrows(lwm.kernels.opencl.OpenClException.class,
+                () -> Backends.create(new DeviceConfig("cpu", 0, null).withDevice("opencl:99")));
+        assertTrue(e.getMessage().contains("opencl:99"), e.getMessage());
     }
 }

@@ -117,6 +117,23 @@ public final class Communicator {
         return all;
     }
 
+    /** Variable-length gather of floats to everybody, in rank order (counts known to all). */
+    public float[] allGatherV(float[] mine, int[] counts) {
+        int p = size();
+        int[] offs = new int[p + 1];
+        for (int i = 0; i < p; i++) offs[i + 1] = offs[i] + counts[i];
+        float[] all = new float[offs[p]];
+        System.arraycopy(mine, 0, all, offs[rank], counts[rank]);
+        List<Request> reqs = new ArrayList<>();
+        for (int i = 1; i < p; i++) {
+            int to = (rank + i) % p, from = (rank - i + p) % p;
+            reqs.add(recvRaw(all, offs[from], counts[from], from, T_GATHER));
+            reqs.add(sendRaw(mine, 0, counts[rank], to, T_GATHER));
+        }
+        for (Request r : reqs) r.await();
+        return all;
+    }
+
     public void barrier() { allGather(new int[]{rank}); }
 
     /** Sum over ranks, summed in rank order so every rank gets bit-identical results. */

@@ -63,6 +63,7 @@ final class Cl {
             enqueueCopyBuffer = fn("clEnqueueCopyBuffer", JAVA_INT, ADDRESS, ADDRESS, ADDRESS, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_INT, ADDRESS, ADDRESS),
             createProgramWithSource = fn("clCreateProgramWithSource", ADDRESS, ADDRESS, JAVA_INT, ADDRESS, ADDRESS, ADDRESS),
             buildProgram = fn("clBuildProgram", JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, ADDRESS, ADDRESS, ADDRESS),
+            getProgramInfo = fn("clGetProgramInfo", JAVA_INT, ADDRESS, JAVA_INT, JAVA_LONG, ADDRESS, ADDRESS),
             getProgramBuildInfo = fn("clGetProgramBuildInfo", JAVA_INT, ADDRESS, ADDRESS, JAVA_INT, JAVA_LONG, ADDRESS, ADDRESS),
             createKernel = fn("clCreateKernel", ADDRESS, ADDRESS, ADDRESS, ADDRESS),
             setKernelArg = fn("clSetKernelArg", JAVA_INT, ADDRESS, JAVA_INT, JAVA_LONG, ADDRESS),
@@ -215,6 +216,20 @@ final class Cl {
             MemorySegment buf = a.allocate(Math.max(1, n));
             check((int) getProgramBuildInfo.invokeExact(program, device, CL_PROGRAM_BUILD_LOG, n, buf, MemorySegment.NULL), "build log");
             return buf.getString(0).trim();
+        } catch (Throwable t) { throw wrap(t); }
+    }
+
+    static final int CL_PROGRAM_BINARY_SIZES = 0x1165, CL_PROGRAM_BINARIES = 0x1166;
+
+    /** The program's device binary (PTX text on NVIDIA) for a single-device program. */
+    static byte[] binary(MemorySegment program) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment size = a.allocate(JAVA_LONG);
+            check((int) getProgramInfo.invokeExact(program, CL_PROGRAM_BINARY_SIZES, 8L, size, MemorySegment.NULL), "binary size");
+            long n = size.get(JAVA_LONG, 0);
+            MemorySegment buf = a.allocate(Math.max(1, n)), ptrs = a.allocateFrom(ADDRESS, buf);
+            check((int) getProgramInfo.invokeExact(program, CL_PROGRAM_BINARIES, ADDRESS.byteSize(), ptrs, MemorySegment.NULL), "binary");
+            return buf.asSlice(0, n).toArray(java.lang.foreign.ValueLayout.JAVA_BYTE);
         } catch (Throwable t) { throw wrap(t); }
     }
 

@@ -47,6 +47,9 @@ public final class ClProgram {
     public String name() { return source.kernelName(); }
     public String code() { return source.code(); }
 
+    /** The compiled device binary as the driver reports it (PTX text on NVIDIA, an ELF or bitcode elsewhere). */
+    public byte[] binary() { return Cl.binary(program); }
+
     public Launch launch() { return new Launch(); }
 
     void release() {
@@ -57,7 +60,8 @@ public final class ClProgram {
     /** Argument binding for one launch; {@link #run} enqueues it on the context's in-order queue. */
     public final class Launch {
         private final boolean[] set = new boolean[source.params().size()];
-        private final Arena arena = Arena.ofConfined();
+        // argument values are copied by clSetKernelArg; an automatic arena also covers launches abandoned midway
+        private final Arena arena = Arena.ofAuto();
 
         private Launch() {
             for (int i = 0; i < set.length; i++) {
@@ -111,16 +115,12 @@ public final class ClProgram {
 
         /** Enqueues over global (a multiple of local in each dimension) work-items. */
         public void run(long[] global, long[] local) {
-            try {
-                for (int i = 0; i < set.length; i++)
-                    if (!set[i]) throw new IllegalStateException(name() + ": argument " + source.params().get(i).name() + " not bound");
-                for (int d = 0; d < global.length; d++)
-                    if (global[d] <= 0 || global[d] % local[d] != 0)
-                        throw new IllegalArgumentException(name() + ": global size " + global[d] + " not a positive multiple of " + local[d]);
-                Cl.ndRange(ctx.queue, kernel, global, local, name());
-            } finally {
-                arena.close();
-            }
+            for (int i = 0; i < set.length; i++)
+                if (!set[i]) throw new IllegalStateException(name() + ": argument " + source.params().get(i).name() + " not bound");
+            for (int d = 0; d < global.length; d++)
+                if (global[d] <= 0 || global[d] % local[d] != 0)
+                    throw new IllegalArgumentException(name() + ": global size " + global[d] + " not a positive multiple of " + local[d]);
+            Cl.ndRange(ctx.queue, kernel, global, local, name());
         }
     }
 }

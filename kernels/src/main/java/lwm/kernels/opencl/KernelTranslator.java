@@ -39,8 +39,10 @@ public final class KernelTranslator {
         Kernel prototype;
         String code;
         try {
-            APARAPI_LOG.setLevel(Level.SEVERE);
+            // Aparapi's Config sets its own log level when its classes load, so set ours after that
+            if (System.getProperty("com.aparapi.logLevel") == null) System.setProperty("com.aparapi.logLevel", "SEVERE");
             prototype = kernelClass.getDeclaredConstructor().newInstance();
+            APARAPI_LOG.setLevel(Level.SEVERE);
             ClassModel model = ClassModel.createClassModel(kernelClass);
             code = KernelWriter.writeToString(model.getEntrypoint("run", prototype));
         } catch (Exception | LinkageError e) {
@@ -50,7 +52,48 @@ public final class KernelTranslator {
         code = CONST_LOOP.matcher(code).replaceAll(m -> Integer.parseInt(m.group(3)) <= 64
                 ? Matcher.quoteReplacement(m.group(1) + "#pragma unroll\n" + m.group(1) + m.group(2))
                 : Matcher.quoteReplacement(m.group(0)));
-        return new Source(kernelClass.getSimpleName(), code, params(kernelClass, prototype, code));
+        List<Param> params = params(kernelClass, prototype, code);
+        if (kernelClass.isAnnotationPresent(StaticLocals.class)) {
+            code = staticLocals(code, params);
+            params = params.stream().filter(p -> p.kind() != Kind.LOCAL).toList();
+        }
+        return new Source(kernelClass.getSimpleName(), code, params);
+    }
+
+    private static final Pattern PRIVATE_ARRAY = Pattern.compile("(?m)^\\s+(float|int|short) (\\w+)\\[(\\d+)\\];$");
+    private static final Pattern THIS_FIELD = Pattern.compile("this->(\\w+)");
+
+    /**
+     * Moves every __local pointer parameter into a fixed-size __local array declared at kernel scope, declares
+     * the private arrays there too (instead of inside Aparapi's {@code This} struct), and makes the kernel body
+     * use parameters and arrays directly rather than through {@code this->}: plain kernel-scope arrays with
+     * constant indices are what OpenCL compilers reliably keep in registers.
+     */
+    private static String staticLocals(String code, List<Param> params) {
+        Matcher m = SIGNATURE.matcher(code);
+        if (!m.find()) throw new OpenClException("no run() signature");
+        StringBuilder sig = new StringBuilder("__kernel void run(");
+        StringBuilder decls = new StringBuilder();
+        String sep = "\n   ";
+        for (Param p : params) {
+            if (p.kind() == Kind.LOCAL) {
+                long elems = p.localBytes() / (p.clType().equals("short") ? 2 : 4);
+                decls.append("\n   __local ").append(p.clType()).append(' ').append(p.name()).append('[').append(elems).append("];");
+            } else {
+                sig.append(sep).append(p.kind() == Kind.GLOBAL ? "__global " + p.clType() + " *" : p.clType() + " ").append(p.name());
+                sep = ", \n   ";
+            }
+        }
+        int structEnd = code.indexOf("}This;");
+        Matcher pa = PRIVATE_ARRAY.matcher(code.substring(0, Math.max(0, structEnd)));
+        while (pa.find()) decls.append("\n   ").append(pa.group(1)).append(' ').append(pa.group(2)).append('[').append(pa.group(3)).append("];");
+        sig.append("\n){").append(decls);
+        // the struct stays filled (helper functions take it), the kernel body after the copies reads directly
+        String rest = code.substring(m.end());
+        int copies = rest.indexOf("this->passid = passid;");
+        if (copies < 0) throw new OpenClException("unexpected kernel prologue");
+        copies += "this->passid = passid;".length();
+        return code.substring(0, m.start()) + sig + rest.substring(0, copies) + THIS_FIELD.matcher(rest.substring(copies)).replaceAll("$1");
     }
 
     private static String fixHelpers(String code) {

@@ -12,7 +12,8 @@ import java.util.SplittableRandom;
  * the median of several timed repetitions after a warm-up, and each big result is spot-checked against
  * double-precision dot products at sampled entries, so a fast wrong kernel cannot report a speed.
  * FLOP counts follow the usual convention: matmul 2n^3; attention forward 4*S^2*D*H (halved when
- * causal); forward+backward 3.5x the forward. Prints a table and one JSON line per result
+ * causal); forward+backward 3.5x the forward. Both register-tile layouts are measured: the default
+ * ({@link ClOps.Layout#WIDE}) and, tagged {@code _strided}, the other. Prints a table and one JSON line per result
  * ({@code bench/gpu/compare.py} pairs them with the PyTorch peer).
  *
  * <p>Usage: {@code OpenClBench [--device N | --device-match TEXT] [--n 8192] [--seq 8192] [--heads 32]
@@ -22,7 +23,7 @@ public final class OpenClBench {
     public static void main(String[] argv) {
         Locale.setDefault(Locale.ROOT);
         int n = 8192, seq = 8192, heads = 32, hd = 128, reps = 5;
-        String match = null;
+        String match = null, dump = null;
         int index = 0;
         for (int i = 0; i < argv.length; i += 2) {
             String v = i + 1 < argv.length ? argv[i + 1] : null;
@@ -35,18 +36,46 @@ public final class OpenClBench {
                 case "--heads" -> heads = Integer.parseInt(v);
                 case "--head-dim" -> hd = Integer.parseInt(v);
                 case "--reps" -> reps = Integer.parseInt(v);
+                case "--dump" -> dump = v;
                 default -> usage("unknown option " + argv[i]);
             }
         }
         ClDevice dev = match != null ? ClDevices.find(match) : ClDevices.get(index);
         System.out.println("device: " + dev.describe());
         long t0 = System.nanoTime();
-        try (ClContext ctx = ClContext.open(dev); ClOps ops = new ClOps(ctx)) {
+        try (ClContext ctx = ClContext.open(dev); ClOps ops = new ClOps(ctx, ClOps.Layout.WIDE);
+             ClOps strided = new ClOps(ctx, ClOps.Layout.STRIDED)) {
             System.out.printf("compiled %d kernels for the device in %.1f s%n", ClOps.KERNELS.size(), (System.nanoTime() - t0) / 1e9);
+            if (dump != null) dumpBinaries(ctx, java.nio.file.Path.of(dump));
             List<String> json = new ArrayList<>();
             json.add(matmul(ops, n, reps));
+            json.add(matmul(strided, n, reps));
             for (boolean causal : new boolean[] {true, false}) json.addAll(attention(ops, seq, heads, hd, causal, reps));
+            for (boolean causal : new boolean[] {true, false}) json.addAll(attention(strided, seq, heads, hd, causal, reps));
             json.forEach(System.out::println);
+        }
+    }
+
+    /**
+     * Writes the device binaries of the tiled kernels (PTX on NVIDIA) and prints, per kernel, the registers and
+     * local ("spill") memory the driver's PTX declares: private arrays that did not stay in registers show here.
+     */
+    static void dumpBinaries(ClContext ctx, java.nio.file.Path dir) {
+        try {
+            java.nio.file.Files.createDirectories(dir);
+            for (Class<? extends ClKernel> k : List.of(MatmulKernel.class, MatmulWideKernel.class, AttentionForwardKernel.class,
+                    AttentionForwardWideKernel.class, AttentionBackwardQKernel.class, AttentionBackwardKvKernel.class)) {
+                byte[] bin = ctx.program(k).binary();
+                java.nio.file.Files.write(dir.resolve(k.getSimpleName() + ".ptx"), bin);
+                String text = new String(bin, java.nio.charset.StandardCharsets.ISO_8859_1);
+                long localDecl = text.lines().filter(l -> l.contains(".local")).count();
+                long ldLocal = text.lines().filter(l -> l.contains("ld.local") || l.contains("st.local")).count();
+                long lds128 = text.lines().filter(l -> l.contains("ld.shared.v4")).count();
+                System.out.printf("binary %-28s %8d bytes, .local lines %d, ld/st.local %d, ld.shared.v4 %d%n", k.getSimpleName(), bin.length,
+                        localDecl, ldLocal, lds128);
+            }
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
         }
     }
 
@@ -94,9 +123,10 @@ public final class OpenClBench {
                 err = Math.max(err, Math.abs(c[i * n + j] - want) / (1 + Math.abs(want)));
             }
             double tflops = 2.0 * n * n * n / s / 1e12;
-            System.out.printf("matmul f32 %d^3: %.2f ms, %.2f TFLOP/s, max sampled rel error %.2e%n", n, s * 1e3, tflops, err);
+            String tag = ops.layout() == ClOps.Layout.STRIDED ? "_strided" : "";
+            System.out.printf("matmul%s f32 %d^3: %.2f ms, %.3g TFLOP/s, max sampled rel error %.2e%n", tag, n, s * 1e3, tflops, err);
             check(err, 1e-4, "matmul");
-            return String.format("{\"op\":\"matmul_f32\",\"n\":%d,\"ms\":%.3f,\"tflops\":%.3f,\"max_rel_err\":%.3e}", n, s * 1e3, tflops, err);
+            return String.format("{\"op\":\"matmul_f32%s\",\"n\":%d,\"ms\":%.3f,\"tflops\":%.4g,\"max_rel_err\":%.3e}", tag, n, s * 1e3, tflops, err);
         }
     }
 
@@ -132,16 +162,16 @@ public final class OpenClBench {
             boolean finite = true;
             for (float x : g) finite &= Float.isFinite(x);
             double flops = 4.0 * seq * (double) seq * hd * heads * (causal ? 0.5 : 1);
-            String m = causal ? "causal" : "full";
-            System.out.printf("attention fwd %s S=%d H=%d D=%d: %.2f ms, %.2f TFLOP/s, max sampled rel error %.2e%n", m, seq, heads, hd,
+            String m = (causal ? "causal" : "full") + (ops.layout() == ClOps.Layout.STRIDED ? "_strided" : "");
+            System.out.printf("attention fwd %s S=%d H=%d D=%d: %.2f ms, %.3g TFLOP/s, max sampled rel error %.2e%n", m, seq, heads, hd,
                     fwd * 1e3, flops / fwd / 1e12, err);
-            System.out.printf("attention fwd+bwd %s: %.2f ms, %.2f TFLOP/s (gradients finite: %s)%n", m, both * 1e3, 3.5 * flops / both / 1e12, finite);
+            System.out.printf("attention fwd+bwd %s: %.2f ms, %.3g TFLOP/s (gradients finite: %s)%n", m, both * 1e3, 3.5 * flops / both / 1e12, finite);
             check(err, 1e-3, "attention forward");
             if (!finite) throw new IllegalStateException("attention backward produced non-finite gradients");
             return List.of(
-                    String.format("{\"op\":\"attention_fwd_%s\",\"seq\":%d,\"heads\":%d,\"head_dim\":%d,\"ms\":%.3f,\"tflops\":%.3f,\"max_rel_err\":%.3e}",
+                    String.format("{\"op\":\"attention_fwd_%s\",\"seq\":%d,\"heads\":%d,\"head_dim\":%d,\"ms\":%.3f,\"tflops\":%.4g,\"max_rel_err\":%.3e}",
                             m, seq, heads, hd, fwd * 1e3, flops / fwd / 1e12, err),
-                    String.format("{\"op\":\"attention_fwdbwd_%s\",\"seq\":%d,\"heads\":%d,\"head_dim\":%d,\"ms\":%.3f,\"tflops\":%.3f}",
+                    String.format("{\"op\":\"attention_fwdbwd_%s\",\"seq\":%d,\"heads\":%d,\"head_dim\":%d,\"ms\":%.3f,\"tflops\":%.4g}",
                             m, seq, heads, hd, both * 1e3, 3.5 * flops / both / 1e12));
         }
     }

@@ -20,9 +20,11 @@ public final class OpenClKernels implements Kernels, AutoCloseable {
         this(ClContext.open(deviceIndex));
     }
 
-    public OpenClKernels(ClContext ctx) {
+    public OpenClKernels(ClContext ctx) { this(ctx, ClOps.Layout.WIDE); }
+
+    public OpenClKernels(ClContext ctx, ClOps.Layout layout) {
         this.ctx = ctx;
-        this.ops = new ClOps(ctx);
+        this.ops = new ClOps(ctx, layout);
     }
 
     public ClOps ops() { return ops; }

@@ -58,17 +58,18 @@ class OpenClKernelsTest {
     @Test
     void matmulVariantsMatchReference() {
         int[][] shapes = {{1, 1, 1}, {7, 13, 5}, {33, 130, 17}, {129, 131, 40}, {5, 3, 300}};
+        for (OpenClKernels cl : OpenClTestDevice.bothLayouts())
         for (int[] s : shapes) {
             int m = s[0], n = s[1], k = s[2];
             for (int variant = 0; variant < 3; variant++)
                 for (boolean acc : new boolean[] {false, true}) {
                     float[] a = rand(3 + m * k, 1), b = rand(2 + k * n, 1);
                     float[] want = acc ? rand(4 + m * n + 3, 1) : nan(4 + m * n + 3), got = want.clone();
-                    String what = "matmul" + new String[] {"", "NT", "TN"}[variant] + " " + Arrays.toString(s) + " acc=" + acc;
+                    String what = cl.ops().layout() + " matmul" + new String[] {"", "NT", "TN"}[variant] + " " + Arrays.toString(s) + " acc=" + acc;
                     switch (variant) {
-                        case 0 -> { ref.matmul(a, 3, b, 2, want, 4, m, n, k, acc); cl().matmul(a, 3, b, 2, got, 4, m, n, k, acc); }
-                        case 1 -> { ref.matmulNT(a, 3, b, 2, want, 4, m, n, k, acc); cl().matmulNT(a, 3, b, 2, got, 4, m, n, k, acc); }
-                        default -> { ref.matmulTN(a, 3, b, 2, want, 4, m, n, k, acc); cl().matmulTN(a, 3, b, 2, got, 4, m, n, k, acc); }
+                        case 0 -> { ref.matmul(a, 3, b, 2, want, 4, m, n, k, acc); cl.matmul(a, 3, b, 2, got, 4, m, n, k, acc); }
+                        case 1 -> { ref.matmulNT(a, 3, b, 2, want, 4, m, n, k, acc); cl.matmulNT(a, 3, b, 2, got, 4, m, n, k, acc); }
+                        default -> { ref.matmulTN(a, 3, b, 2, want, 4, m, n, k, acc); cl.matmulTN(a, 3, b, 2, got, 4, m, n, k, acc); }
                     }
                     close(want, got, 2e-5, what);
                 }
@@ -88,14 +89,15 @@ class OpenClKernelsTest {
     @Test
     void linearWithEveryWeightDtype() {
         try (Arena arena = Arena.ofConfined()) {
+            for (OpenClKernels cl : OpenClTestDevice.bothLayouts())
             for (DType dt : new DType[] {DType.F32, DType.BF16, DType.F16})
                 for (int rows : new int[] {1, 5, 130}) {
                     int out = 37, in = 70;
                     Tensor w = weight(arena, dt, rand(out * in, 1), out, in);
                     float[] x = rand(2 + rows * in, 1), want = nan(rows * out + 1), got = want.clone();
                     ref.linear(x, 2, w, want, 1, rows, out, in);
-                    cl().linear(x, 2, w, got, 1, rows, out, in);
-                    close(want, got, 2e-5, "linear " + dt + " rows " + rows);
+                    cl.linear(x, 2, w, got, 1, rows, out, in);
+                    close(want, got, 2e-5, cl.ops().layout() + " linear " + dt + " rows " + rows);
                 }
             // a transposed (non-contiguous) view is read in its logical order
             Tensor w = weight(arena, DType.BF16, rand(40 * 24, 1), 40, 24).transpose(0, 1);
@@ -228,6 +230,20 @@ class OpenClKernelsTest {
     }
 
     @Test
+    void axpyAddsInPlace() {
+        int n = 300;
+        float[] x = rand(n + 2, 1), y = rand(n + 5, 1), want = y.clone();
+        for (int i = 0; i < n; i++) want[3 + i] += -0.75f * x[2 + i];
+        ClContext ctx = cl().ops().context();
+        try (ClBuffer bx = ctx.upload(x); ClBuffer by = ctx.upload(y)) {
+            cl().ops().axpy(-0.75f, bx, 2, by, 3, n);
+            float[] got = new float[y.length];
+            by.read(0, got, 0, y.length);
+            close(want, got, 1e-6, "axpy");
+        }
+    }
+
+    @Test
     void adamWMatchesTheFormula() {
         int n = 777;
         float[] p = rand(n + 3, 1), g = rand(n + 3, 1), m = rand(n + 3, 0.1f), v = rand(n + 3, 0.1f);
@@ -292,14 +308,15 @@ class OpenClKernelsTest {
 
     @Test
     void attentionForwardMatchesReference() {
+        for (OpenClKernels cl : OpenClTestDevice.bothLayouts())
         for (Case c : CASES) {
             int no = 4 + c.tq * c.heads * c.hd + 2, nl = 1 + c.tq * c.heads + 2;
             AttentionArgs want = args(c, nan(no), nan(nl));
             AttentionArgs got = withOut(want, nan(no), nan(nl));
             ref.attentionForward(want);
-            cl().attentionForward(got);
-            close(want.out(), got.out(), 1e-4, "attention out " + c);
-            close(want.lse(), got.lse(), 1e-4, "attention lse " + c);
+            cl.attentionForward(got);
+            close(want.out(), got.out(), 1e-4, cl.ops().layout() + " attention out " + c);
+            close(want.lse(), got.lse(), 1e-4, cl.ops().layout() + " attention lse " + c);
         }
     }
 

@@ -10,7 +10,7 @@ import org.junit.jupiter.api.Assumptions;
 final class OpenClTestDevice {
     private OpenClTestDevice() {}
 
-    private static OpenClKernels kernels;
+    private static OpenClKernels kernels, strided;
 
     static synchronized OpenClKernels kernels() {
         Assumptions.assumeFalse("1".equals(System.getenv("LWM_NO_OPENCL")), "LWM_NO_OPENCL=1: OpenCL tests skipped on purpose");
@@ -19,5 +19,12 @@ final class OpenClTestDevice {
             kernels = new OpenClKernels(idx == null || idx.isBlank() ? 0 : Integer.parseInt(idx.trim()));
         }
         return kernels;
+    }
+
+    /** Both register-tile layouts of the matmul and attention-forward kernels, on one context. */
+    static synchronized java.util.List<OpenClKernels> bothLayouts() {
+        OpenClKernels k = kernels();
+        if (strided == null) strided = new OpenClKernels(k.ops().context(), ClOps.Layout.STRIDED);
+        return java.util.List.of(k, strided);
     }
 }
