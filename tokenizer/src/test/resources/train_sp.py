@@ -12,6 +12,7 @@ SentencePiece decodes them to, so decoding is checked on sequences no encoder wo
 import json
 import os
 import random
+import struct
 import sys
 
 import sentencepiece as spm
@@ -99,11 +100,35 @@ CONFIGS = [
     # no dummy prefix, no byte fallback: unknown characters become <unk>
     dict(name="bpe_plain", model_type="bpe", vocab_size=400, byte_fallback=False, normalization_rule_name="identity",
          remove_extra_whitespaces=False, add_dummy_prefix=False),
+    # extra pieces spanning words ("e▁t", appended below): the Java encoder must then merge over the whole text
+    dict(name="bpe_nosplit", model_type="bpe", vocab_size=600, byte_fallback=True, normalization_rule_name="identity",
+         remove_extra_whitespaces=False, add_dummy_prefix=True),
     # unigram models: default normaliser; LLaMA-like with byte fallback and user-defined pieces
     dict(name="unigram", model_type="unigram", vocab_size=300, byte_fallback=False),
     dict(name="unigram_llama", model_type="unigram", vocab_size=700, byte_fallback=True, normalization_rule_name="identity",
          remove_extra_whitespaces=False, add_dummy_prefix=True, user_defined_symbols=["<tool>", "@@"]),
 ]
+
+def varint(n):
+    out = b""
+    while True:
+        b = n & 0x7F
+        n >>= 7
+        out += bytes([b | (0x80 if n else 0)])
+        if not n:
+            return out
+
+
+def append_pieces(path, pieces):
+    """Appends NORMAL pieces to a serialized ModelProto (repeated fields concatenate)."""
+    extra = b""
+    for piece, score in pieces:
+        pb = piece.encode("utf-8")
+        body = b"\x0a" + varint(len(pb)) + pb + b"\x15" + struct.pack("<f", score)
+        extra += b"\x0a" + varint(len(body)) + body
+    with open(path, "ab") as f:
+        f.write(extra)
+
 
 train = corpus(rng, 3000)
 heldout = held_out(rng)
@@ -113,6 +138,8 @@ for cfg in CONFIGS:
     spm.SentencePieceTrainer.train(sentence_iterator=iter(train), model_prefix=os.path.join(out, name),
                                    character_coverage=0.9995 if cfg.get("byte_fallback") else 1.0,
                                    num_threads=1, minloglevel=2, hard_vocab_limit=False, **cfg)
+    if name == "bpe_nosplit":
+        append_pieces(os.path.join(out, name + ".model"), [("e▁t", 0.5), ("s▁", 0.25), ("s▁t", 0.75), ("d▁▁", 0.1)])
     sp = spm.SentencePieceProcessor(model_file=os.path.join(out, name + ".model"))
     cases = []
     for t in heldout:

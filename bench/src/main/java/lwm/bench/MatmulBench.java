@@ -10,10 +10,11 @@ import java.util.SplittableRandom;
 import java.util.Set;
 
 /**
- * {@code ./lwm bench matmul [--m 2048 --n 2048 --k 2048 --threads N --reps 5 --python python3]}:
+ * {@code ./lwm bench matmul [--m 2048 --n 2048 --k 2048 --threads N --reps 5 --python python3 --openblas-core NAME]}:
  * f32 C = A . B with {@link VectorKernels} against numpy's {@code a @ b} (its BLAS, same shape, same
  * thread count) in the same run. The figure is the best of the repetitions (the machine is shared;
- * medians are in the JSON too).
+ * medians are in the JSON too). OpenBLAS picks its kernel by CPU model and may choose an AVX2 one on a CPU it
+ * does not know (Zen 5 gets "Haswell"); {@code --openblas-core SkylakeX} forces its AVX-512 kernel for a stronger peer.
  */
 public final class MatmulBench implements Workload {
     public String name() { return "matmul"; }
@@ -21,7 +22,7 @@ public final class MatmulBench implements Workload {
     public String summary() { return "f32 matmul GFLOP/s, VectorKernels vs numpy (--m --n --k --threads --reps --python)"; }
 
     public BenchResult run(Map<String, String> options, PrintStream out) throws Exception {
-        BenchOptions o = new BenchOptions(options, Set.of("m", "n", "k", "threads", "reps", "python"));
+        BenchOptions o = new BenchOptions(options, Set.of("m", "n", "k", "threads", "reps", "python", "openblas-core"));
         int m = o.positive("m", 2048), n = o.positive("n", 2048), k = o.positive("k", 2048);
         int threads = o.positive("threads", Runtime.getRuntime().availableProcessors()), reps = o.positive("reps", 5);
         String python = o.str("python", "python3");
@@ -46,16 +47,19 @@ public final class MatmulBench implements Workload {
         }
         verify(a, b, c, m, n, k);
         Arrays.sort(times);
-        JsonNode peer = PythonPeer.run(python, "matmul_peer.py", threads, 1800, "" + m, "" + n, "" + k, "" + reps);
+        String core = o.str("openblas-core", null);
+        JsonNode peer = PythonPeer.run(python, "matmul_peer.py", threads, core == null ? Map.of() : Map.of("OPENBLAS_CORETYPE", core), 1800,
+                "" + m, "" + n, "" + k, "" + reps);
         double load1 = PythonPeer.loadAverage();
         double javaBest = flop / times[0] / 1e9, javaMed = flop / times[reps / 2] / 1e9;
         double peerBest = flop / peer.get("best_s").asDouble() / 1e9, peerMed = flop / peer.get("median_s").asDouble() / 1e9;
-        String peerName = "numpy " + peer.get("numpy").asText() + " (" + peer.get("blas").asText() + ")";
+        String peerName = "numpy " + peer.get("numpy").asText() + " (" + peer.get("blas").asText()
+                + (peer.has("openblas_core") ? ", " + peer.get("openblas_core").asText() + " kernel" : "") + ")";
 
         out.printf("matmul f32 %d x %d x %d, %d thread(s), best of %d; load average %.2f -> %.2f (shared machine)%n", m, n, k, threads, reps, load0, load1);
-        out.printf("%-40s %12s %12s %14s %14s%n", "implementation", "best ms", "median ms", "GFLOP/s best", "GFLOP/s median");
-        out.printf("%-40s %12.2f %12.2f %14.1f %14.1f%n", "java VectorKernels", times[0] * 1e3, times[reps / 2] * 1e3, javaBest, javaMed);
-        out.printf("%-40s %12.2f %12.2f %14.1f %14.1f%n", peerName, peer.get("best_s").asDouble() * 1e3, peer.get("median_s").asDouble() * 1e3, peerBest, peerMed);
+        out.printf("%-60s %12s %12s %14s %14s%n", "implementation", "best ms", "median ms", "GFLOP/s best", "GFLOP/s median");
+        out.printf("%-60s %12.2f %12.2f %14.1f %14.1f%n", "java VectorKernels", times[0] * 1e3, times[reps / 2] * 1e3, javaBest, javaMed);
+        out.printf("%-60s %12.2f %12.2f %14.1f %14.1f%n", peerName, peer.get("best_s").asDouble() * 1e3, peer.get("median_s").asDouble() * 1e3, peerBest, peerMed);
         out.printf("ratio java / numpy: %.2f (best), %.2f (median)%n", javaBest / peerBest, javaMed / peerMed);
         return new BenchResult("matmul", javaBest, peerBest, "GFLOP/s")
                 .with("m", m).with("n", n).with("k", k).with("threads", threads).with("reps", reps)

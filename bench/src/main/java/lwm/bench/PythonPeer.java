@@ -20,6 +20,14 @@ final class PythonPeer {
     private PythonPeer() {}
 
     static JsonNode run(String python, String script, int threads, long timeoutSeconds, String... args) throws IOException, InterruptedException {
+        return run(python, script, threads, java.util.Map.of(), timeoutSeconds, args);
+    }
+
+    /**
+     * As above with extra environment variables. OpenBLAS is asked to name the kernel it picked (OPENBLAS_VERBOSE=2);
+     * that line, when present, is returned as field {@code openblas_core}.
+     */
+    static JsonNode run(String python, String script, int threads, java.util.Map<String, String> env, long timeoutSeconds, String... args) throws IOException, InterruptedException {
         String source;
         try (InputStream in = PythonPeer.class.getResourceAsStream(script)) {
             if (in == null) throw new IllegalStateException("bench script " + script + " missing from the classpath");
@@ -30,6 +38,8 @@ final class PythonPeer {
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
         String t = Integer.toString(threads);
         for (String v : new String[]{"OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "BLIS_NUM_THREADS"}) pb.environment().put(v, t);
+        pb.environment().put("OPENBLAS_VERBOSE", "2");
+        pb.environment().putAll(env);
         Process p;
         try {
             p = pb.start();
@@ -46,7 +56,9 @@ final class PythonPeer {
         if (p.exitValue() != 0 || !last.startsWith("{"))
             throw new IllegalArgumentException("peer " + script + " with '" + python + "' failed (exit " + p.exitValue() + "): "
                     + (last.isEmpty() ? "no output" : last));
-        return JSON.readTree(last);
+        com.fasterxml.jackson.databind.node.ObjectNode result = (com.fasterxml.jackson.databind.node.ObjectNode) JSON.readTree(last);
+        text.lines().filter(l -> l.startsWith("Core: ")).findFirst().ifPresent(l -> result.put("openblas_core", l.substring(6).trim()));
+        return result;
     }
 
     /** The 1-minute load average, recorded next to every figure because the machine is shared. */

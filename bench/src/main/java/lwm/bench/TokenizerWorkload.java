@@ -16,13 +16,13 @@ import java.util.Random;
 import java.util.concurrent.TimeUnit;
 
 /**
- * {@code ./lwm bench tokenize}: encoding a whole book with the Java SentencePiece BPE tokenizer against
+ * {@code ./lwm bench tokenize}: encoding a book (line by line, and as one string) with the Java SentencePiece BPE tokenizer against
  * SentencePiece itself (python3-sentencepiece, C++), same model, same text; the ids must be identical.
  */
 final class TokenizerWorkload implements Workload {
     public String name() { return "tokenize"; }
 
-    public String summary() { return "encode a whole book: Java SentencePiece BPE vs SentencePiece (C++), ids checked equal"; }
+    public String summary() { return "encode a book (line by line and whole): Java SentencePiece BPE vs SentencePiece C++, ids checked equal"; }
 
     public BenchResult run(Map<String, String> options, PrintStream out) throws Exception {
         int vocab = Integer.parseInt(options.getOrDefault("vocab", "8000"));
@@ -45,31 +45,69 @@ final class TokenizerWorkload implements Workload {
             String log = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             if (!p.waitFor(600, TimeUnit.SECONDS) || p.exitValue() != 0) throw new IllegalStateException("sp_peer.py failed:\n" + log);
             JsonNode peer = new ObjectMapper().readTree(log.lines().reduce((a, b) -> b).orElseThrow());
-            int[] want = Arrays.stream(Files.readString(work.resolve("ids.txt")).split(",")).mapToInt(Integer::parseInt).toArray();
+            int[] wantLines = readIds(work.resolve("ids.txt")), wantBook = readIds(work.resolve("ids.txt.book"));
 
             Tokenizer tok = Tokenizers.load(work.resolve("m.model"));
-            int[] ids = null;
-            double best = Double.MAX_VALUE;
-            for (int i = 0; i < repeat + 1; i++) {  // one extra run warms up the JIT
-                long t0 = System.nanoTime();
-                ids = tok.encode(text, false);
-                double s = (System.nanoTime() - t0) / 1e9;
-                if (i > 0 || repeat == 0) best = Math.min(best, s);
-                out.printf("  java run %d: %.3f s%n", i, s);
-            }
-            boolean same = Arrays.equals(want, ids);
-            if (!same) throw new IllegalStateException("Java ids differ from SentencePiece's (" + ids.length + " vs " + want.length + " tokens)");
-            double javaRate = ids.length / best, peerRate = want.length / peer.get("seconds").asDouble();
-            out.printf("%-28s %14s %12s%n", "", "tokens/s", "seconds");
-            out.printf("%-28s %,14.0f %12.3f%n", "Java SentencePieceTokenizer", javaRate, best);
-            out.printf("%-28s %,14.0f %12.3f%n", "SentencePiece (C++, python)", peerRate, peer.get("seconds").asDouble());
-            out.printf("tokens: %,d, identical ids: %s; machine shared and loaded (load average %.1f): figures are indicative%n",
-                    ids.length, same, java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
+            String[] lines = text.split("\n", -1);  // as Python's str.split("\n")
+            int[][] result = new int[1][];
+            double lineSecs = bestOf(repeat, out, "java, line by line", () -> {
+                IntList all = new IntList(text.length() / 3);
+                for (String line : lines) all.addAll(tok.encode(line, false));
+                result[0] = all.toArray();
+            });
+            if (!Arrays.equals(wantLines, result[0]))
+                throw new IllegalStateException("Java ids differ from SentencePiece's, line by line (" + result[0].length + " vs " + wantLines.length + " tokens)");
+            double bookSecs = bestOf(repeat, out, "java, whole book", () -> result[0] = tok.encode(text, false));
+            if (!Arrays.equals(wantBook, result[0]))
+                throw new IllegalStateException("Java ids differ from SentencePiece's, whole book (" + result[0].length + " vs " + wantBook.length + " tokens)");
+
+            double javaRate = wantLines.length / lineSecs, peerRate = wantLines.length / peer.get("lines_seconds").asDouble();
+            double javaBook = wantBook.length / bookSecs, peerBook = wantBook.length / peer.get("book_seconds").asDouble();
+            out.printf("%-44s %14s %12s%n", "", "tokens/s", "seconds");
+            out.printf("%-44s %,14.0f %12.3f%n", "Java SentencePieceTokenizer, line by line", javaRate, lineSecs);
+            out.printf("%-44s %,14.0f %12.3f%n", "SentencePiece (C++, 1 thread), line by line", peerRate, peer.get("lines_seconds").asDouble());
+            out.printf("%-44s %,14.0f %12.3f%n", "Java SentencePieceTokenizer, whole book", javaBook, bookSecs);
+            out.printf("%-44s %,14.0f %12.3f%n", "SentencePiece (C++), whole book", peerBook, peer.get("book_seconds").asDouble());
+            out.printf("tokens: %,d (lines) / %,d (book), ids identical to SentencePiece's in both; machine shared and loaded "
+                    + "(load average %.1f): figures are indicative%n", wantLines.length, wantBook.length,
+                    java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
             return new BenchResult("tokenize", javaRate, peerRate, "tokens/s")
-                    .with("tokens", ids.length).with("chars", text.length()).with("vocab", vocab).with("identical", same);
+                    .with("tokens", wantLines.length).with("chars", text.length()).with("vocab", vocab).with("identical", true)
+                    .with("book_java", javaBook).with("book_peer", peerBook);
         } finally {
             try (var files = Files.walk(work)) { files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete()); }
         }
+    }
+
+    private static int[] readIds(Path p) throws java.io.IOException {
+        String s = Files.readString(p).strip();
+        return s.isEmpty() ? new int[0] : Arrays.stream(s.split(",")).mapToInt(Integer::parseInt).toArray();
+    }
+
+    /** Best time of {@code repeat} runs after one warm-up run. */
+    private static double bestOf(int repeat, PrintStream out, String what, Runnable r) {
+        double best = Double.MAX_VALUE;
+        for (int i = 0; i <= Math.max(1, repeat); i++) {
+            long t0 = System.nanoTime();
+            r.run();
+            double s = (System.nanoTime() - t0) / 1e9;
+            out.printf("  %s, run %d%s: %.3f s%n", what, i, i == 0 ? " (warm-up)" : "", s);
+            if (i > 0) best = Math.min(best, s);
+        }
+        return best;
+    }
+
+    /** Growable int array. */
+    private static final class IntList {
+        int[] a;
+        int n;
+        IntList(int cap) { a = new int[Math.max(16, cap)]; }
+        void addAll(int[] v) {
+            if (n + v.length > a.length) a = Arrays.copyOf(a, Math.max(2 * a.length, n + v.length));
+            System.arraycopy(v, 0, a, n, v.length);
+            n += v.length;
+        }
+        int[] toArray() { return Arrays.copyOf(a, n); }
     }
 
     /** English-like prose with some numbers, punctuation, non-Latin scripts and emoji, in lines of a few sentences. */

@@ -19,6 +19,8 @@ final class HfBpe {
     private final int unkId;
     private final boolean fuseUnk, byteFallback, ignoreMerges;
     private final String prefix, suffix;
+    private final PieceTable vocabTable;     // vocab, probed with ranges of the text
+    private final boolean wordsIndependent;  // see encode
 
     HfBpe(JsonNode m, String where) {
         String type = m.path("type").asText("BPE");
@@ -72,7 +74,36 @@ final class HfBpe {
                         + (ia == null ? a : ib == null ? b : merged) + "')");
             merges.put(pair(ia, ib), rank, im);  // a repeated rule: the later one wins, as in tokenizers
         }
+        vocabTable = new PieceTable(vocab);
+        boolean independent = !ignoreMerges && prefix == null && suffix == null && vocab.containsKey(SPACE);
+        for (String t : vocab.keySet()) {
+            for (int i = 1; i < t.length() && independent; i++)
+                if (t.charAt(i) == SPACE_CHAR && t.charAt(i - 1) != SPACE_CHAR) independent = false;
+        }
+        wordsIndependent = independent;
     }
+
+    private static final String SPACE = "\u2581";
+    private static final char SPACE_CHAR = '\u2581';
+
+    /**
+     * Encodes one pre-tokenized piece. Without a pre-tokenizer that is a whole text segment; when no token joins a
+     * character to a following "▁" (SentencePiece-style vocabularies) no merge can cross such a boundary, so the
+     * segment is merged word by word: same ids, small heaps.
+     */
+    void encode(String w, IntList out) {
+        if (!wordsIndependent) { encodeWord(w, out); return; }
+        int from = 0;
+        for (int i = 1; i < w.length(); i++) {
+            if (w.charAt(i) == SPACE_CHAR && w.charAt(i - 1) != SPACE_CHAR) {
+                encodeWord(w.substring(from, i), out);
+                from = i;
+            }
+        }
+        encodeWord(from == 0 ? w : w.substring(from), out);
+    }
+
+    boolean wordsIndependent() { return wordsIndependent; }
 
     private static String text(JsonNode m, String field) {
         JsonNode n = m.get(field);
@@ -94,15 +125,23 @@ final class HfBpe {
         int unk = -1;  // pending (possibly fused) unknown
         for (int i = 0; i < n; ) {
             int end = i + Character.charCount(w.codePointAt(i));
-            String s = w.substring(i, end);
-            if (i > 0 && prefix != null) s = prefix + s;
-            if (end == n && suffix != null) s = s + suffix;
-            Integer id = vocab.get(s);
+            Integer id;
+            String s = null;
+            if (prefix == null && suffix == null) {
+                int v = vocabTable.get(w, i, end);
+                id = v >= 0 ? v : null;
+            } else {
+                s = w.substring(i, end);
+                if (i > 0 && prefix != null) s = prefix + s;
+                if (end == n && suffix != null) s = s + suffix;
+                id = vocab.get(s);
+            }
             if (id != null) {
                 if (unk >= 0) { ids[count++] = unk; unk = -1; }
                 ids[count++] = id;
             } else {
                 boolean done = false;
+                if (s == null) s = w.substring(i, end);
                 if (byteFallback) {
                     byte[] bytes = s.getBytes(StandardCharsets.UTF_8);
                     int[] bs = new int[bytes.length];

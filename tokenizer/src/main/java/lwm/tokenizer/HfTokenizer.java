@@ -182,7 +182,7 @@ public final class HfTokenizer implements Tokenizer {
                 if (q.text().isEmpty()) continue;
                 words.clear();
                 preTokenizer.split(q.text(), q.offset() == 0, words);
-                for (String w : words) bpe.encodeWord(w, out);
+                for (String w : words) bpe.encode(w, out);
             }
         }
         if (addBos) out.addAll(templateSuffix);
@@ -207,6 +207,9 @@ public final class HfTokenizer implements Tokenizer {
         if (t == null) throw new IllegalArgumentException("token id " + id + " is not in the vocabulary of " + source);
         return t;
     }
+
+    /** Whether BPE may run word by word (for tests). */
+    boolean wordsIndependent() { return bpe.wordsIndependent(); }
 
     @Override public int bosId() { return bosId; }
     @Override public int eosId() { return eosId; }

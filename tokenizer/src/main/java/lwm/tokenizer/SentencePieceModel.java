@@ -42,6 +42,10 @@ final class SentencePieceModel {
     }
 
     static SentencePieceModel parse(byte[] data, String source) {
+        int first = 0;
+        while (first < data.length && Character.isWhitespace(data[first])) first++;
+        if (first < data.length && data[first] == '{')
+            throw new TokenizerFormatException(source + ": looks like JSON, not a SentencePiece model (a tokenizer.json must end in .json)");
         SentencePieceModel m = new SentencePieceModel(source);
         List<Float> scores = new ArrayList<>();
         List<Integer> types = new ArrayList<>();

@@ -19,9 +19,11 @@ final class SentencePieceNormalizer {
     private final int[] trie;            // Darts double-array units, empty for the identity rule
     private final byte[] replacements;   // NUL-terminated strings the trie values point into
 
-    // result of prefix(): the normalised bytes are src[off, off+len), `consumed` input bytes were used
-    private byte[] src;
-    private int off, len, consumed;
+    /** Result of {@link #prefix}: the normalised bytes are src[off, off+len); {@code consumed} input bytes were used. */
+    private static final class Span {
+        byte[] src;
+        int off, len, consumed;
+    }
 
     SentencePieceNormalizer(SentencePieceModel m, List<String> userDefinedPieces) {
         this.addDummyPrefix = m.addDummyPrefix;
@@ -51,11 +53,12 @@ final class SentencePieceNormalizer {
     /** Normalises UTF-8 input; the result is UTF-8 again. */
     byte[] normalize(byte[] in) {
         int pos = 0, n = in.length;
+        Span p = new Span();  // per call: the normaliser is shared between threads
         if (removeExtraWhitespaces) {
             while (pos < n) {
-                prefix(in, pos);
-                if (!(len == 1 && src[off] == ' ')) break;
-                pos += consumed;
+                prefix(in, pos, p);
+                if (!(p.len == 1 && p.src[p.off] == ' ')) break;
+                pos += p.consumed;
             }
         }
         if (pos == n) return new byte[0];
@@ -63,8 +66,9 @@ final class SentencePieceNormalizer {
         if (addDummyPrefix) addSpace(out);
         boolean prevSpace = removeExtraWhitespaces;
         while (pos < n) {
-            prefix(in, pos);
-            int s = off, e = off + len;
+            prefix(in, pos, p);
+            byte[] src = p.src;
+            int s = p.off, e = p.off + p.len;
             while (prevSpace && s < e && src[s] == ' ') s++;
             if (s < e) {
                 for (int i = s; i < e; i++) {
@@ -73,7 +77,7 @@ final class SentencePieceNormalizer {
                 }
                 prevSpace = src[e - 1] == ' ';
             }
-            pos += consumed;
+            pos += p.consumed;
             if (!removeExtraWhitespaces) prevSpace = false;
         }
         if (removeExtraWhitespaces) {
@@ -89,9 +93,9 @@ final class SentencePieceNormalizer {
     }
 
     /** Normalises the shortest usable prefix of in[pos..]: a user-defined piece, a charsmap entry or one character. */
-    private void prefix(byte[] in, int pos) {
+    private void prefix(byte[] in, int pos, Span p) {
         for (byte[] u : userDefined) {
-            if (startsWith(in, pos, u)) { src = in; off = pos; len = consumed = u.length; return; }
+            if (startsWith(in, pos, u)) { p.src = in; p.off = pos; p.len = p.consumed = u.length; return; }
         }
         int bestLen = 0, bestValue = 0;
         if (trie.length > 0) {
@@ -113,12 +117,12 @@ final class SentencePieceNormalizer {
         if (bestLen > 0) {
             int end = bestValue;
             while (end < replacements.length && replacements[end] != 0) end++;
-            src = replacements; off = bestValue; len = end - bestValue; consumed = bestLen;
+            p.src = replacements; p.off = bestValue; p.len = end - bestValue; p.consumed = bestLen;
             return;
         }
         int charLen = Utf8.validCharLength(in, pos, in.length);
-        if (charLen <= 0) { src = REPLACEMENT; off = 0; len = REPLACEMENT.length; consumed = 1; }
-        else { src = in; off = pos; len = consumed = charLen; }
+        if (charLen <= 0) { p.src = REPLACEMENT; p.off = 0; p.len = REPLACEMENT.length; p.consumed = 1; }
+        else { p.src = in; p.off = pos; p.len = p.consumed = charLen; }
     }
 
     private static int offset(int unit) { return (unit >>> 10) << ((unit & (1 << 9)) >>> 6); }

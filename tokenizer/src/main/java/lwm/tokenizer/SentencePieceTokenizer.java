@@ -16,6 +16,7 @@ import java.util.Map;
  */
 public final class SentencePieceTokenizer implements Tokenizer {
     private static final String SPACE = "\u2581";
+    private static final char SPACE_CHAR = '\u2581';
 
     private final SentencePieceModel model;
     private final SentencePieceNormalizer normalizer;
@@ -25,6 +26,8 @@ public final class SentencePieceTokenizer implements Tokenizer {
     private final int[] byteIds = new int[256];
     private final int unkId, bosId, eosId;
     private final SentencePieceUnigram unigram;  // null for BPE models
+    private final PieceTable pieceTable;          // `pieces`, probed with ranges of the text
+    private final boolean wordsIndependent;       // see encodeNormalized
 
     public static SentencePieceTokenizer load(Path file) { return new SentencePieceTokenizer(SentencePieceModel.read(file)); }
 
@@ -70,6 +73,15 @@ public final class SentencePieceTokenizer implements Tokenizer {
         eosId = isControl(eos) ? eos : -1;
         normalizer = new SentencePieceNormalizer(m, userDefined);
         unigram = m.modelType == SentencePieceModel.UNIGRAM ? new SentencePieceUnigram(m) : null;
+        pieceTable = new PieceTable(pieces);
+        boolean independent = true;
+        for (var e : pieces.entrySet()) {
+            String p = e.getKey();
+            if (isType(e.getValue(), SentencePieceModel.UNUSED)) independent = false;  // unused splits are order-dependent
+            for (int i = 1; i < p.length() && independent; i++)
+                if (p.charAt(i) == SPACE_CHAR && p.charAt(i - 1) != SPACE_CHAR) independent = false;
+        }
+        wordsIndependent = independent;
     }
 
     private int pieceToId(String p) {
@@ -99,51 +111,80 @@ public final class SentencePieceTokenizer implements Tokenizer {
             for (String[] piece : unigram.segment(s, unkId)) prevUnk = emit(piece[0], Map.of(), out, prevUnk);
             return;
         }
-        int n = s.length();
-        // symbols are char ranges [start, end) of s linked into a list; a merged-away symbol has start == end
-        int[] start = new int[n], end = new int[n], prev = new int[n], next = new int[n];
-        boolean[] frozen = new boolean[n];
-        int count = 0;
-        for (int i = 0; i < n; ) {
-            int len = userDefinedAt(s, i);
-            frozen[count] = len > 0;
-            if (len == 0) len = Character.charCount(s.codePointAt(i));
-            start[count] = i;
-            end[count] = i + len;
-            prev[count] = count - 1;
-            next[count] = i + len < n ? count + 1 : -1;
-            count++;
-            i += len;
-        }
-        MergeQueue queue = new MergeQueue();
         Map<String, String[]> unusedSplits = new HashMap<>();
-        for (int i = 1; i < count; i++) offer(s, i - 1, i, start, end, frozen, queue, unusedSplits);
-        while (!queue.isEmpty()) {
-            int l = queue.topLeft(), size = queue.topPayload();
-            queue.pop();
-            int r = next[l];
-            if (start[l] == end[l] || r < 0 || start[r] == end[r] || (end[l] - start[l]) + (end[r] - start[r]) != size) continue;
-            end[l] = end[r];
-            next[l] = next[r];
-            if (next[r] >= 0) prev[next[r]] = l;
-            end[r] = start[r];
-            offer(s, prev[l], l, start, end, frozen, queue, unusedSplits);
-            offer(s, l, next[l], start, end, frozen, queue, unusedSplits);
+        Bpe work = new Bpe(s);
+        if (!wordsIndependent) {
+            work.run(0, s.length(), unusedSplits, out, false);
+            return;
         }
         boolean prevUnk = false;
-        for (int i = 0; i >= 0 && count > 0; i = next[i]) {
-            prevUnk = emit(s.substring(start[i], end[i]), unusedSplits, out, prevUnk);
+        // no piece joins a non-"▁" character to a following "▁", so words merge independently: a small heap per
+        // word instead of one over the whole text (same result, much better locality on a book)
+        int from = 0;
+        for (int i = 1; i < s.length(); i++) {
+            if (s.charAt(i) == SPACE_CHAR && s.charAt(i - 1) != SPACE_CHAR) {
+                prevUnk = work.run(from, i, unusedSplits, out, prevUnk);
+                from = i;
+            }
         }
+        work.run(from, s.length(), unusedSplits, out, prevUnk);
     }
 
-    private void offer(String s, int l, int r, int[] start, int[] end, boolean[] frozen, MergeQueue queue, Map<String, String[]> unusedSplits) {
-        if (l < 0 || r < 0 || frozen[l] || frozen[r]) return;
-        String piece = s.substring(start[l], end[r]);
-        Integer id = pieces.get(piece);
-        if (id == null) return;
-        queue.push(MergeQueue.descending(model.scores[id]), l, end[r] - start[l]);
-        if (isType(id, SentencePieceModel.UNUSED))
-            unusedSplits.put(piece, new String[] {s.substring(start[l], end[l]), s.substring(start[r], end[r])});
+    /** One BPE pass over ranges of a text; the arrays are reused from range to range. */
+    private final class Bpe {
+        final String s;
+        // symbols are char ranges [start, end) of s linked into a list; a merged-away symbol has start == end
+        final int[] start, end, prev, next;
+        final boolean[] frozen;
+        final MergeQueue queue = new MergeQueue();
+
+        Bpe(String s) {
+            this.s = s;
+            int n = s.length();
+            start = new int[n]; end = new int[n]; prev = new int[n]; next = new int[n];
+            frozen = new boolean[n];
+        }
+
+        boolean run(int from, int to, Map<String, String[]> unusedSplits, IntList out, boolean prevUnk) {
+            int count = 0;
+            for (int i = from; i < to; ) {
+                int len = userDefinedAt(s, i, to);
+                frozen[count] = len > 0;
+                if (len == 0) len = Character.charCount(s.codePointAt(i));
+                start[count] = i;
+                end[count] = i + len;
+                prev[count] = count - 1;
+                next[count] = i + len < to ? count + 1 : -1;
+                count++;
+                i += len;
+            }
+            if (count == 0) return prevUnk;
+            queue.clear();
+            for (int i = 1; i < count; i++) offer(i - 1, i, unusedSplits);
+            while (!queue.isEmpty()) {
+                int l = queue.topLeft(), size = queue.topPayload();
+                queue.pop();
+                int r = next[l];
+                if (start[l] == end[l] || r < 0 || start[r] == end[r] || (end[l] - start[l]) + (end[r] - start[r]) != size) continue;
+                end[l] = end[r];
+                next[l] = next[r];
+                if (next[r] >= 0) prev[next[r]] = l;
+                end[r] = start[r];
+                offer(prev[l], l, unusedSplits);
+                offer(l, next[l], unusedSplits);
+            }
+            for (int i = 0; i >= 0; i = next[i]) prevUnk = emit(s.substring(start[i], end[i]), unusedSplits, out, prevUnk);
+            return prevUnk;
+        }
+
+        private void offer(int l, int r, Map<String, String[]> unusedSplits) {
+            if (l < 0 || r < 0 || frozen[l] || frozen[r]) return;
+            int id = pieceTable.get(s, start[l], end[r]);
+            if (id < 0) return;
+            queue.push(MergeQueue.descending(model.scores[id]), l, end[r] - start[l]);
+            if (isType(id, SentencePieceModel.UNUSED))
+                unusedSplits.put(s.substring(start[l], end[r]), new String[] {s.substring(start[l], end[l]), s.substring(start[r], end[r])});
+        }
     }
 
     /** Emits one final symbol; returns whether it was unknown (a run of unknowns becomes one {@code <unk>}). */
@@ -166,9 +207,9 @@ public final class SentencePieceTokenizer implements Tokenizer {
         return unk;
     }
 
-    private int userDefinedAt(String s, int i) {
+    private int userDefinedAt(String s, int i, int to) {
         int best = 0;
-        for (String u : userDefined) if (u.length() > best && s.startsWith(u, i)) best = u.length();
+        for (String u : userDefined) if (u.length() > best && i + u.length() <= to && s.startsWith(u, i)) best = u.length();
         return best;
     }
 
@@ -216,6 +257,9 @@ public final class SentencePieceTokenizer implements Tokenizer {
     private void checkId(int id) {
         if (id < 0 || id >= model.size()) throw new IllegalArgumentException("token id " + id + " is out of range [0, " + model.size() + ")");
     }
+
+    /** Whether BPE runs word by word (for tests). */
+    boolean wordsIndependent() { return wordsIndependent; }
 
     @Override public int bosId() { return bosId; }
     @Override public int eosId() { return eosId; }

@@ -12,6 +12,7 @@ import java.util.Arrays;
  * Cost per token is O(window), not O(everything generated). This is the algorithm of tokenizers' DecodeStream;
  * like it, a tokenizer.json byte run that turns invalid after a valid prefix was printed (tokenizers then decodes
  * the whole run as U+FFFDs) streams the prefix as text: models do not emit such runs in practice.
+ * One instance per generated stream; it is not thread-safe (the tokenizer it wraps is).
  */
 public final class StreamDecoder {
     private final Tokenizer tokenizer;

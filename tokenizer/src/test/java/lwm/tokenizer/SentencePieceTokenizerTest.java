@@ -15,7 +15,7 @@ import static org.junit.jupiter.api.Assertions.*;
 class SentencePieceTokenizerTest {
 
     @ParameterizedTest
-    @ValueSource(strings = {"bpe_llama", "bpe_nfkc", "bpe_plain", "unigram", "unigram_llama"})
+    @ValueSource(strings = {"bpe_llama", "bpe_nfkc", "bpe_plain", "bpe_nosplit", "unigram", "unigram_llama"})
     void encodeAndDecodeMatchSentencePiece(String name) throws Exception {
         JsonNode ref = SentencePieceReference.cases(name);
         Tokenizer tok = Tokenizers.load(SentencePieceReference.model(name));
@@ -42,6 +42,35 @@ class SentencePieceTokenizerTest {
         }
         assertTrue(n > 100);
         assertTrue(failures.isEmpty(), failures.size() + " mismatches, first:\n" + String.join("\n", failures.subList(0, Math.min(8, failures.size()))));
+    }
+
+    @Test
+    void bothBpeStrategiesAreExercised() throws Exception {
+        // word-by-word merging is taken only when no piece spans a word boundary; bpe_nosplit has such pieces
+        assertTrue(((SentencePieceTokenizer) Tokenizers.load(SentencePieceReference.model("bpe_llama"))).wordsIndependent());
+        assertFalse(((SentencePieceTokenizer) Tokenizers.load(SentencePieceReference.model("bpe_nosplit"))).wordsIndependent());
+    }
+
+    @Test
+    void oneInstanceServesManyThreads() throws Exception {
+        Tokenizer[] toks = {Tokenizers.load(SentencePieceReference.model("bpe_nfkc")), Fixtures.spBpeTokenizer(),
+                Tokenizers.load(SentencePieceReference.model("unigram_llama"))};
+        java.util.List<String> texts = new TextGenerator(new java.util.Random().nextLong()).texts(20);
+        for (Tokenizer tok : toks) {
+            java.util.List<int[]> want = texts.stream().map(t -> tok.encode(t, true)).toList();
+            try (var pool = java.util.concurrent.Executors.newFixedThreadPool(4)) {
+                java.util.List<java.util.concurrent.Future<Boolean>> results = new ArrayList<>();
+                for (int th = 0; th < 4; th++) {
+                    results.add(pool.submit(() -> {
+                        for (int rep = 0; rep < 2; rep++)
+                            for (int i = 0; i < texts.size(); i++)
+                                if (!Arrays.equals(want.get(i), tok.encode(texts.get(i), true))) return false;
+                        return true;
+                    }));
+                }
+                for (var f : results) assertTrue(f.get(), tok.toString());
+            }
+        }
     }
 
     static String quote(String s) {

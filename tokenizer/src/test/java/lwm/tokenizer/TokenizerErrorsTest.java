@@ -70,7 +70,7 @@ class TokenizerErrorsTest {
         oneLine(assertThrows(TokenizerFormatException.class, () -> Tokenizers.load(tmp)), tmp.toString(), "tokenizer.model or tokenizer.json");
         Path json = tmp.resolve("x.model");
         Files.writeString(json, "{\"not\": \"a model\"}");
-        oneLine(assertThrows(TokenizerFormatException.class, () -> Tokenizers.load(json)), "x.model");
+        oneLine(assertThrows(TokenizerFormatException.class, () -> Tokenizers.load(json)), "x.model", "looks like JSON");
     }
 
     /** A small tokenizer.json in the fixture's layout, so each broken variant is quick to write and read. */
