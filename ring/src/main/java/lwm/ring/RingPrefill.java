@@ -46,4 +46,34 @@ public final class RingPrefill {
         for (int i = 0; i < s; i++) System.arraycopy(gathered, i * vocab, out, order[i] * vocab, vocab);
         return out;
     }
+
+    /** Greedy next token at every prompt position (prompt order) and the last position's logits. */
+    public record Scores(int[] argmax, float[] last) {}
+
+    /**
+     * Collective like {@link #logits}, but only argmax ids travel (plus the one last row), so no rank ever
+     * holds the [S, vocab] logits of the whole prompt.
+     */
+    public static Scores argmaxAndLast(LlamaModel model, Communicator ring, TokenPartition layout, int[] ids) {
+        int s = ids.length, vocab = model.config().vocabSize();
+        int[] idx = layout.localTokens(s);
+        if (idx.length == 0) throw new IllegalArgumentException("prompt of " + s + " tokens leaves rank " + ring.rank() + " of " + ring.size() + " without tokens");
+        int[] local = new int[idx.length];
+        for (int i = 0; i < idx.length; i++) local[i] = ids[idx[i]];
+        float[] mine = model.forwardLocal(local, idx, new RingAttention(ring, model.kernels()), null, LlamaModel.Logits.ALL);
+        int[] am = new int[idx.length];
+        float[] lastRow = new float[0];
+        for (int i = 0; i < idx.length; i++) {
+            int best = 0;
+            for (int v = 1; v < vocab; v++) if (mine[i * vocab + v] > mine[i * vocab + best]) best = v;
+            am[i] = best;
+            if (idx[i] == s - 1) lastRow = java.util.Arrays.copyOfRange(mine, i * vocab, (i + 1) * vocab);
+        }
+        int[] counts = ring.allGather(new int[]{idx.length});
+        int[] order = ring.allGatherV(idx, counts), amAll = ring.allGatherV(am, counts);
+        int[] argmax = new int[s];
+        for (int i = 0; i < s; i++) argmax[order[i]] = amAll[i];
+        int[] rowCounts = ring.allGather(new int[]{lastRow.length});
+        return new Scores(argmax, ring.allGatherV(lastRow, rowCounts));
+    }
 }
