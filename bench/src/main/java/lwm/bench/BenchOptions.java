@@ -11,7 +11,7 @@ final class BenchOptions {
         this.options = options;
         for (String k : options.keySet())
             if (!known.contains(k))
-                throw new IllegalArgumentException("unknown option --" + k + " (known: --" + String.join(", --", known) + ")");
+                throw new IllegalArgumentException("unknown option --" + k + " (known: --" + String.join(", --", new java.util.TreeSet<>(known)) + ")");
     }
 
     int positive(String key, int fallback) {

@@ -35,9 +35,9 @@ public final class MatmulBench implements Workload {
         double[] times = new double[reps];
         double load0 = PythonPeer.loadAverage();
         try (VectorKernels kern = new VectorKernels(threads)) {
-            // JIT warm-up on a smaller product, then one full-size untimed run
-            int w = Math.min(512, Math.min(m, Math.min(n, k)));
-            for (int i = 0; i < 5; i++) kern.matmul(a, 0, b, 0, c, 0, w, w, w, false);
+            // JIT warm-up: the Vector API is only fast once C2 has compiled the micro-kernel (interpreted, every
+            // vector op allocates), so run a 256^3 product for a second, then the real shape once, untimed
+            warmUp(kern);
             kern.matmul(a, 0, b, 0, c, 0, m, n, k, false);
             for (int i = 0; i < reps; i++) {
                 long t = System.nanoTime();
@@ -65,6 +65,15 @@ public final class MatmulBench implements Workload {
                 .with("m", m).with("n", n).with("k", k).with("threads", threads).with("reps", reps)
                 .with("java_median", javaMed).with("peer_median", peerMed).with("ratio_median", javaMed / peerMed)
                 .with("peer_impl", peerName).with("load_before", load0).with("load_after", load1);
+    }
+
+    static void warmUp(VectorKernels kern) {
+        int w = 256;
+        float[] x = new float[w * w], y = new float[w * w], z = new float[w * w];
+        java.util.Arrays.fill(x, 0.5f);
+        java.util.Arrays.fill(y, 0.25f);
+        long until = System.nanoTime() + 1_000_000_000L;
+        for (int i = 0; i < 20 || System.nanoTime() < until; i++) kern.matmul(x, 0, y, 0, z, 0, w, w, w, false);
     }
 
     /** A benchmark of a wrong product is worthless: spot-check entries against double dot products. */

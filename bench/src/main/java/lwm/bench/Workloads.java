@@ -16,6 +16,7 @@ public final class Workloads {
                 new JmhWorkload(),
                 new TrainWorkload(),
                 new TokenizerWorkload(),
+                new DecodeWorkload(),
                 new RingBench(),
                 new OpenClMatmulBench()
         )) m.put(w.name(), w);

@@ -16,6 +16,10 @@ public final class Main {
                 new TrainCommand(),
                 new DataCommand(),
                 new TokenizeCommand(),
+                new GenerateCommand(),
+                new ChatCommand(),
+                new LogitsCommand(),
+                new InitCommand(),
                 new TokenizerImportLlama2Command(),
                 new DemoCommand(),
                 new NiahCommand()

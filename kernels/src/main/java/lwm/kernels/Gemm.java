@@ -19,6 +19,7 @@ final class Gemm {
     static final int KC = 256;
     static final int MC = 128;
     static final int NC = 2048;
+    static final long SERIAL_MNK = 1L << 20;
 
     private Gemm() {}
 
@@ -92,6 +93,8 @@ final class Gemm {
             if (!accumulate) for (int i = 0; i < m; i++) java.util.Arrays.fill(c, cOff + i * n, cOff + i * n + n, 0f);
             return;
         }
+        // below ~2 MFLOP waking another worker costs more than the product itself
+        if ((long) m * n * k < SERIAL_MNK) par = null;
         int threads = par == null ? 1 : par.threads();
         int ncMax = Math.min(NC, roundUp(n, NR));
         int kcMax = Math.min(KC, k);

@@ -66,6 +66,14 @@ final class Check {
         return n == 0 ? 0 : Math.sqrt(s / n);
     }
 
+    /**
+     * The typical size of a dot product of n terms drawn like x and y: f32 accumulation error scales with
+     * this, not with the result, which can cancel to nearly zero (a 1 x 1 product of 131 random terms).
+     */
+    static double dotScale(float[] x, float[] y, int n) {
+        return Math.sqrt(n) * rms(x, 0, x.length) * rms(y, 0, y.length);
+    }
+
     static void close(String what, long seed, float[] expected, float[] actual, double rtol) {
         close(what, seed, expected, 0, actual, 0, expected.length, rtol);
     }

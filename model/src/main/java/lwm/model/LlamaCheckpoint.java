@@ -53,9 +53,9 @@ public final class LlamaCheckpoint implements AutoCloseable {
     public LlamaConfig config() { return config; }
     public LlamaWeights weights() { return weights; }
 
-    /** tokenizer.json or tokenizer.model next to the weights, or null. */
+    /** tokenizer.model (LWM's own, preferred as the tokenizer module does) or tokenizer.json next to the weights, or null. */
     public Path tokenizerFile() {
-        for (String n : new String[]{"tokenizer.json", "tokenizer.model"}) {
+        for (String n : new String[]{"tokenizer.model", "tokenizer.json"}) {
             Path p = dir.resolve(n);
             if (Files.isRegularFile(p)) return p;
         }

@@ -22,6 +22,8 @@ import java.util.Arrays;
  *       the same call see every rank's keys/values, each rank holding its local tokens and their global
  *       positions.</li>
  * </ul>
+ * An instance serves one sequence of calls at a time (it reuses scratch buffers); share the weights,
+ * not the model, between threads.
  */
 public final class LlamaModel {
     /** Which rows of logits a forward pass returns. */
@@ -35,6 +37,7 @@ public final class LlamaModel {
     private final AttentionOp attention;
     private final RopeStyle rope;
     private final int ffnChunk;
+    private float[] scratchK, scratchV; // bf16 cache pages widened for attention; reused across calls
 
     public LlamaModel(LlamaWeights weights, Kernels kernels) {
         this(weights, kernels, new LocalAttention(kernels), RopeStyle.ROTATE_HALF, 256);
@@ -124,8 +127,13 @@ public final class LlamaModel {
         int maxQ = Integer.MIN_VALUE;
         for (int i = 0; i < n; i++) maxQ = Math.max(maxQ, qPos[i]);
         float[] lse = new float[n * heads], pOut = null, pLse = null;
-        float[] kScratch = cache.storage() == KvCache.Storage.F32 ? null : new float[cache.pageTokens() * c.kvDim()];
-        float[] vScratch = kScratch == null ? null : new float[kScratch.length];
+        float[] kScratch = null, vScratch = null;
+        if (cache.storage() != KvCache.Storage.F32) {
+            int need = Math.min(cache.pageTokens(), filled) * c.kvDim();
+            if (scratchK == null || scratchK.length < need) { scratchK = new float[need]; scratchV = new float[need]; }
+            kScratch = scratchK;
+            vScratch = scratchV;
+        }
         boolean first = true;
         int P = (filled + cache.pageTokens() - 1) / cache.pageTokens();
         for (int p = 0; p < P; p++) {

@@ -60,8 +60,8 @@ public record MemoryPlan(LlamaConfig config, int context, KvCache.Storage kvStor
             throw new IllegalArgumentException(what + " + " + gib(weightBytes) + " weights, but the machine has " + gib(physicalBytes)
                     + " of memory: at most " + maxContext() + " tokens fit");
         throw new IllegalArgumentException(what + ", but the Java heap allows " + gib(heapUsable()) + ": at most " + maxContext()
-                + " tokens fit" + (kvStorage == KvCache.Storage.F32 ? " (--kv-dtype bf16 halves the cache;" : " (")
-                + " LWM_HEAP=<size> raises the heap)");
+                + " tokens fit (" + (kvStorage == KvCache.Storage.F32 ? "--kv-dtype bf16 halves the cache; " : "")
+                + "LWM_HEAP=<size> raises the heap)");
     }
 
     public String summary() {

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import lwm.kernels.ScalarKernels;
+import lwm.kernels.VectorKernels;
 import lwm.tensor.DType;
 import lwm.tensor.Tensor;
 import lwm.tensor.safetensors.SafetensorsWriter;
@@ -83,6 +84,9 @@ class TorchReferenceTest {
             try (LlamaCheckpoint ckpt = LlamaCheckpoint.load(c.dir())) {
                 assertEquals(c.dtype(), ckpt.weights().dtype(), c.name());
                 check(c, new LlamaModel(ckpt.weights(), new ScalarKernels()), results.get(ci));
+                try (VectorKernels vk = new VectorKernels()) {
+                    check(c, new LlamaModel(ckpt.weights(), vk), results.get(ci)); // the backend ./lwm uses on cpu
+                }
             }
         }
     }
