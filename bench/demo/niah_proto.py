@@ -236,7 +236,7 @@ def main():
     ap.add_argument("--tag", default="")
     ap.add_argument("--lmw", type=float, default=0.0); ap.add_argument("--maxn", type=int, default=3)
     ap.add_argument("--minlen", type=int, default=300)
-    ap.add_argument("--compact", type=float, default=0.0)
+    ap.add_argument("--compact", type=float, default=0.0); ap.add_argument("--lrlate", type=float, default=0.5)
     ap.add_argument("--drill", type=float, default=0.0); ap.add_argument("--digitcopy", action="store_true")
     ap.add_argument("--rep", action="store_true"); ap.add_argument("--copyfrac", type=float, default=0.0)
     a = ap.parse_args()
@@ -257,7 +257,7 @@ def main():
         min_len = a.minlen if si == 0 else stages[si - 1][0] // 2
         for step in range(steps):
             lr = a.lr * min(1.0, (step + 1) / 20) * (0.5 + 0.5 * math.cos(math.pi * step / steps)) if si == 0 \
-                else a.lr * 0.5 * (0.5 + 0.5 * math.cos(math.pi * step / steps))
+                else a.lr * a.lrlate * min(1.0, (step + 1) / 10) * (0.5 + 0.5 * math.cos(math.pi * step / steps))
             for g in opt.param_groups: g["lr"] = lr
             batch = [packed_row(rng, L, a.fmt, min_len, a.multi, a.maxn, a.lmw, a.copyfrac if si == 0 else 0.0, a.drill if si == 0 else a.drill / 2, a.compact if si == 0 else a.compact / 4) for _ in range(rows)]
             ids = torch.tensor([b[0] for b in batch], device=dev); tgt = torch.tensor([b[1] for b in batch], device=dev)

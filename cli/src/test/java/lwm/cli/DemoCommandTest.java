@@ -150,6 +150,10 @@ class DemoCommandTest {
         Result ranks = run("demo", "--quick", "--ranks", "3");
         assertEquals(2, ranks.code());
         assertTrue(ranks.err().contains("--ranks 3"), ranks.err());
+        Result scale = run("demo", "--scale", "0");
+        assertEquals(2, scale.code());
+        assertTrue(scale.err().contains("--scale"), scale.err());
+        assertEquals(4000, DemoCommand.defaultPlan(1, 4).stages().get(0).steps(), "--scale multiplies the steps");
         Result opt = run("demo", "--bogus");
         assertEquals(2, opt.code());
         assertTrue(opt.err().contains("unknown option --bogus"), opt.err());
