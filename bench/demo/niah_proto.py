@@ -38,6 +38,7 @@ def sentence(rng):
 
 
 REP = [False]
+COPY_ALPHABET = ["abcdefghijklmnopqrstuvwxyz0123456789"]
 
 
 def haystack(rng, n):
@@ -57,15 +58,32 @@ def min_prompt(n_needles):
         + n_needles * len("\nThe special magic %s number is: 1234567\n" % max(CITIES, key=len)) + 20
 
 
+def drill(rng, total):
+    """Dense retrieval drill: k needles among short haystack snippets, then every city asked with its answer
+    (loss on each answer): k supervised retrievals per segment instead of one."""
+    k = rng.randint(3, 8)
+    cities = rng.sample(CITIES, k)
+    nums = [str(rng.randint(1000000, 9999999)) for _ in cities]
+    ctx = "".join(sentence(rng) + "\nThe special magic %s number is: %s\n" % (c, n) for c, n in zip(cities, nums))
+    p = [BOS] + enc(ctx)
+    order = list(range(k)); rng.shuffle(order)
+    ids, w = list(p), [0.0] * len(p)
+    for i in order:
+        q = enc("What is the special magic %s number? " % cities[i]); a = enc(nums[i] + "\n")
+        ids += q + a; w += [0.0] * len(q) + [1.0] * len(a)
+    return ids, w
+
+
 def copy_task(rng, total):
     """Induction warm-up: a random string of letters and digits, then the same string again (loss on the copy)."""
     n = max(8, (total - 4) // 2)
-    s = "".join(rng.choice("abcdefghijklmnopqrstuvwxyz0123456789") for _ in range(n))
+    s = "".join(rng.choice(COPY_ALPHABET[0]) for _ in range(n))
     return [BOS] + enc(s + " | "), enc(s)
 
 
-def example(rng, length, depth, fmt, n_needles=1):
+def example(rng, length, depth, fmt, n_needles=1, compact=False):
     """Prompt of exactly `length` ids (BOS included) + answer ids. Returns (ids, loss_mask, number)."""
+    PREFIX, SUFFIX = (("", " A: ") if compact else (globals()["PREFIX"], globals()["SUFFIX"]))
     cities = rng.sample(CITIES, n_needles)
     nums = [str(rng.randint(1000000, 9999999)) for _ in cities]
     needles = ["\nThe special magic %s number is: %s\n" % (c, n) for c, n in zip(cities, nums)]
@@ -86,6 +104,7 @@ def example(rng, length, depth, fmt, n_needles=1):
             pos = dot + 1 if dot >= 0 else 0
         hay = hay[:pos] + nd + hay[pos:]
     prompt = [BOS] + enc(PREFIX + hay + " " + q + SUFFIX)
+    if compact: prompt = [BOS] + enc(hay + " " + q + SUFFIX)
     assert len(prompt) == length, (len(prompt), length)
     a = enc(ans) + [EOS]
     return prompt, a, nums[0]
@@ -148,7 +167,7 @@ class Llama(nn.Module):
         return s.head(s.nf(x))
 
 
-def packed_row(rng, L, fmt, min_len, multi, maxn=3, lmw=0.0, copyfrac=0.0):
+def packed_row(rng, L, fmt, min_len, multi, maxn=3, lmw=0.0, copyfrac=0.0, drillfrac=0.0, compactfrac=0.0):
     """Examples of random length in [min_len, L] packed into one row of L ids, masked by segment."""
     ids, tgt, w, seg = [], [], [], []
     s = 0
@@ -158,7 +177,15 @@ def packed_row(rng, L, fmt, min_len, multi, maxn=3, lmw=0.0, copyfrac=0.0):
         total = rng.randint(min_len, max(min_len, room))
         n = 1 if rng.random() >= multi else rng.randint(2, maxn)
         alen = 8 if fmt == "num" else 50  # approximate answer length: prompt absorbs the difference
-        if rng.random() < copyfrac:
+        if rng.random() < drillfrac:
+            seq, ww = drill(rng, 0)
+            if len(seq) > room: break
+            ids += seq; tgt += seq[1:] + [PAD]; w += ww[1:] + [0.0]; seg += [s] * len(seq); s += 1
+            continue
+        if rng.random() < compactfrac:
+            p, a, _ = example(rng, rng.randint(100, 200), rng.random() * 100, fmt, 1, compact=True)
+            if len(p) + len(a) > room: break
+        elif rng.random() < copyfrac:
             p, a = copy_task(rng, rng.randint(40, 200))
         else:
             plen = min(total, room) - alen
@@ -209,9 +236,12 @@ def main():
     ap.add_argument("--tag", default="")
     ap.add_argument("--lmw", type=float, default=0.0); ap.add_argument("--maxn", type=int, default=3)
     ap.add_argument("--minlen", type=int, default=300)
+    ap.add_argument("--compact", type=float, default=0.0)
+    ap.add_argument("--drill", type=float, default=0.0); ap.add_argument("--digitcopy", action="store_true")
     ap.add_argument("--rep", action="store_true"); ap.add_argument("--copyfrac", type=float, default=0.0)
     a = ap.parse_args()
     torch.set_num_threads(a.threads); torch.manual_seed(a.seed); REP[0] = a.rep
+    if a.digitcopy: COPY_ALPHABET[0] = '0123456789'
     dev = torch.device(a.device)
     ff = a.ff or int(a.d * 8 / 3 // 16 * 16) or a.d * 2
     model = Llama(a.d, a.layers, a.heads, ff).to(dev)
@@ -229,7 +259,7 @@ def main():
             lr = a.lr * min(1.0, (step + 1) / 20) * (0.5 + 0.5 * math.cos(math.pi * step / steps)) if si == 0 \
                 else a.lr * 0.5 * (0.5 + 0.5 * math.cos(math.pi * step / steps))
             for g in opt.param_groups: g["lr"] = lr
-            batch = [packed_row(rng, L, a.fmt, min_len, a.multi, a.maxn, a.lmw, a.copyfrac if si == 0 else 0.0) for _ in range(rows)]
+            batch = [packed_row(rng, L, a.fmt, min_len, a.multi, a.maxn, a.lmw, a.copyfrac if si == 0 else 0.0, a.drill if si == 0 else a.drill / 2, a.compact if si == 0 else a.compact / 4) for _ in range(rows)]
             ids = torch.tensor([b[0] for b in batch], device=dev); tgt = torch.tensor([b[1] for b in batch], device=dev)
             w = torch.tensor([b[2] for b in batch], device=dev); seg = torch.tensor([b[3] for b in batch], device=dev)
             pos = torch.arange(L, device=dev)[None].expand(rows, L)

@@ -44,10 +44,10 @@ final class DemoCommand implements Command {
     /** The default plan: sized for about ten minutes of training on two cores. */
     static DemoPlan defaultPlan(long seed) {
         return new DemoPlan(64, 2, 4, 176, List.of(
-                new DemoPlan.Stage(512, 1e4, 300, 4, 3e-3),
-                new DemoPlan.Stage(2048, 4e4, 40, 1, 1.5e-3),
-                new DemoPlan.Stage(8192, 1.6e5, 8, 1, 1e-3)),
-                NiahData.shortestExample(), 0f, false, seed, new int[] {512, 1024, 2048, 4096, 8192, 12288}, 5, 1);
+                new DemoPlan.Stage(512, 1e4, 500, 4, 1e-3),
+                new DemoPlan.Stage(2048, 4e4, 60, 1, 1e-3),
+                new DemoPlan.Stage(8192, 1.6e5, 12, 1, 7e-4)),
+                NiahData.shortestExample(), 0.8, 0f, false, seed, new int[] {512, 1024, 2048, 4096, 8192, 12288}, 5, 1);
     }
 
     /** Seconds-long plan for tests: tiny model, tiny stages. */
@@ -56,7 +56,7 @@ final class DemoCommand implements Command {
                 new DemoPlan.Stage(512, 1e4, 12, 1, 1e-2),
                 new DemoPlan.Stage(1024, 4e4, 2, 1, 5e-3),
                 new DemoPlan.Stage(2048, 1.6e5, 1, 1, 5e-3)),
-                NiahData.shortestExample(), 0f, false, seed, new int[] {512, 2048, 3072}, 2, 1);
+                NiahData.shortestExample(), 0.5, 0f, false, seed, new int[] {512, 2048, 3072}, 2, 1);
     }
 
     public int run(Args args) throws Exception {
@@ -66,8 +66,9 @@ final class DemoCommand implements Command {
 
                     Trains a 2-layer LLaMA (character vocabulary) from scratch on needle retrieval: prompts of LWM's
                     needle test at random depths of a synthetic haystack, packed into rows with segment masks, loss on
-                    the answer only; three stages 512 -> 2K -> 8K tokens with RoPE theta 1e4 -> 4e4 -> 1.6e5, each
-                    row split over N ring ranks (default 4). Then LWM's needle evaluation on 512..12K tokens.
+                    the answer only (the first stage mixes in short examples without the chat preamble, a curriculum);
+                    three stages 512 -> 2K -> 8K tokens with RoPE theta 1e4 -> 4e4 -> 1.6e5, each row split over N ring
+                    ranks (default 4). Then LWM's needle evaluation on 512..12K tokens (beyond the trained 8K).
                     Writes report.json, niah.png, loss.png and model/ (a Hugging Face checkpoint) under
                     runs/demo-<time>/ or --out.
                       --quick   a tiny model and a few steps (seconds; what the tests run)""");

@@ -2,6 +2,8 @@ package lwm.cli;
 
 import lwm.model.data.TextEncoder;
 import lwm.model.train.TrainingPlan;
+import lwm.tokenizer.Tokenizer;
+import lwm.tokenizer.Tokenizers;
 
 import java.nio.file.Path;
 
@@ -15,7 +17,18 @@ final class Encoders {
         return t == null ? null : load(t);
     }
 
+    /** A document is BOS + its text + EOS: one BOS per sequence (spec 3.3), EOS so the model learns to stop. */
     static TextEncoder load(Path tokenizer) {
-        throw new UsageError(tokenizer + ": text data needs the tokenizer module, which this build does not have yet; use pre-tokenised {\"ids\": [...]} records");
+        return of(Tokenizers.load(tokenizer));
+    }
+
+    static TextEncoder of(Tokenizer tok) {
+        return text -> {
+            int[] body = tok.encode(text, true);
+            if (tok.eosId() < 0) return body;
+            int[] ids = java.util.Arrays.copyOf(body, body.length + 1);
+            ids[body.length] = tok.eosId();
+            return ids;
+        };
     }
 }

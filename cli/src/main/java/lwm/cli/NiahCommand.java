@@ -45,6 +45,7 @@ final class NiahCommand implements Command {
                       --needles K --ask R     K needles inserted, R of them asked (default 1 and 1)
                       --max-new N             tokens to generate (default 16)
                       --seed N                prompt seed (default 0)
+                      --ranks N               prefill each prompt through a ring of N ranks (RingAttention), then decode
                       --out DIR               where report.json and niah.png go (default runs/niah-<time>)
                       --device cpu|opencl:N""");
             return 0;
@@ -57,10 +58,12 @@ final class NiahCommand implements Command {
         int depths = args.integer("depths", 5), trials = args.integer("trials", 2);
         int needles = args.integer("needles", 1), ask = args.integer("ask", 1), maxNew = args.integer("max-new", 16);
         long seed = args.longValue("seed", 0);
+        int ranks = args.integer("ranks", 1);
         Path out = Path.of(args.str("out", "runs/niah-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"))));
         DeviceConfig device = DeviceConfig.resolve(args.str("device", null));
         args.finish();
         if (depths < 1) throw new UsageError("--depths must be at least 1");
+        if (ranks < 1 || ranks > 64) throw new UsageError("--ranks must be between 1 and 64, got " + ranks);
         if (nLen < 1) throw new UsageError("--n-lengths must be at least 1");
         if (maxNew < 8) throw new UsageError("--max-new must be at least 8 (a 7-digit number)");
 
@@ -84,7 +87,10 @@ final class NiahCommand implements Command {
             System.out.printf("niah: %s (%d layers, hidden %d, vocab %d), prompts: %s, %d lengths x %d depths x %d trials, %d needle(s), %d asked%n",
                     modelDir, ck.config().layers(), ck.config().hiddenSize(), ck.config().vocabSize(),
                     codec instanceof CharCodec ? "character ids" : "tokenizer", lengths.length, depths, trials, needles, ask);
-            NiahReport r = evaluate(grid, codec, new GreedyResponder(model, codec, 512), maxNew, false);
+            GreedyResponder local = new GreedyResponder(model, codec, 512); // also checks the vocabulary fits
+            NiahEvaluator.Responder responder = ranks == 1 ? local : new RingResponder(ck.weights(), k, codec, ranks);
+            if (ranks > 1) System.out.printf("prefill: through a ring of %d ranks (RingAttention), decoding on one%n", ranks);
+            NiahReport r = evaluate(grid, codec, responder, maxNew, false);
             write(r, out, "Needle retrieval: " + modelDir.getFileName(), null);
             return 0;
         }

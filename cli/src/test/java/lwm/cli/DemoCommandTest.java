@@ -117,6 +117,29 @@ class DemoCommandTest {
     }
 
     @Test
+    void ringPrefillGivesTheSameNextTokenLogitsAsOneRank() throws Exception {
+        try (var ck = lwm.model.LlamaCheckpoint.load(FIXTURES.resolve("tiny-lwm-f32"))) {
+            var k = new VectorKernels();
+            int[] ids = new int[301];
+            var rnd = new java.util.SplittableRandom();
+            for (int i = 0; i < ids.length; i++) ids[i] = 3 + rnd.nextInt(31000);
+            var one = new lwm.model.LlamaModel(ck.weights(), k);
+            var ref = one.forward(ids, java.util.stream.IntStream.range(0, ids.length).toArray(), one.newCache(ids.length, lwm.model.KvCache.Storage.F32),
+                    lwm.model.LlamaModel.Logits.LAST);
+            for (int ranks : new int[] {2, 3, 4}) {
+                var cache = new RingResponder(ck.weights(), k, new lwm.model.niah.CharCodec(), ranks).prefill(java.util.Arrays.copyOf(ids, 300), 1);
+                assertEquals(300, cache.length());
+                var got = one.forward(new int[] {ids[300]}, new int[] {300}, cache, lwm.model.LlamaModel.Logits.LAST);
+                for (int i = 0; i < ref.length; i++) assertEquals(ref[i], got[i], 1e-4, ranks + " ranks, logit " + i);
+            }
+        }
+        Result r = run("niah", "--model", FIXTURES.resolve("tiny-lwm-f32").toString(), "--lengths", "300", "--depths", "1", "--trials", "1",
+                "--ranks", "4", "--out", tmp.resolve("ring").toString());
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("through a ring of 4 ranks"), r.out());
+    }
+
+    @Test
     void userMistakesAreOneLineErrors() {
         Result r = run("niah", "--model", tmp.resolve("missing").toString());
         assertEquals(2, r.code());

@@ -76,4 +76,20 @@ class TrainCommandTest {
         assertEquals(2, noData.code());
         assertTrue(noData.err().contains("no such data file"), noData.err());
     }
+
+    @Test void qaDataRunsTheInferenceEngineOverTheBookChunks(@TempDir Path dir) throws Exception {
+        Path fixtures = Path.of(System.getProperty("lwm.root"), "..", "shared", "fixtures");
+        Files.writeString(dir.resolve("book.txt"), "The ferry left Oslo at dawn and reached Kiel by nightfall. ".repeat(12));
+        Run r = main("data", "qa", "--book", dir.resolve("book.txt").toString(), "--model", fixtures.resolve("tiny-lwm-f32").toString(),
+                "--tokenizer", fixtures.resolve("tokenizer-sp-bpe/tokenizer.json").toString(), "--output", dir.resolve("qa.jsonl").toString(),
+                "--chunk", "64", "--max-new", "4", "--limit", "2");
+        assertEquals(0, r.code(), r.err());
+        // a randomly initialised model writes no parsable pair: the command says so and keeps its replies
+        assertTrue(r.out().contains("of 2 chunks gave a parsable QA pair"), r.out());
+        assertEquals(2, Files.readAllLines(dir.resolve("qa.pairs.jsonl")).size());
+        assertTrue(Files.exists(dir.resolve("qa.jsonl")));
+        Run missing = main("data", "qa", "--book", dir.resolve("none.txt").toString(), "--model", "m", "--output", "o.jsonl");
+        assertEquals(2, missing.code());
+        assertTrue(missing.err().contains("no such book file"), missing.err());
+    }
 }

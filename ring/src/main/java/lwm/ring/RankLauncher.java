@@ -41,6 +41,7 @@ public final class RankLauncher {
     private String heap;
     private final Map<String, String> sysProps = new LinkedHashMap<>();
     private long graceSeconds = 15;
+    private boolean multicore;
 
     public RankLauncher(int ranks, String taskClass) {
         if (ranks < 1) throw new IllegalArgumentException("ranks must be at least 1, got " + ranks);
@@ -65,6 +66,14 @@ public final class RankLauncher {
 
     public RankLauncher systemProperty(String k, String v) { sysProps.put(k, v); return this; }
 
+    /**
+     * MPJ Express's multicore device instead of niodev: the ranks are threads of ONE child JVM
+     * (MulticoreStarter, one class loader per rank), no sockets. There is no supervisor in this mode:
+     * deadlines bound every wait, a failing rank ends the JVM, and the failed rank is read from its
+     * message. The heap ({@link #heap}) is then shared by all ranks.
+     */
+    public RankLauncher multicore(boolean on) { this.multicore = on; return this; }
+
     /** Exit code 0 and failedRank -1 on success; otherwise the first failing rank and why. */
     public record Result(int exitCode, int failedRank, String message, int[] rankExitCodes) {
         public boolean ok() { return exitCode == 0; }
@@ -79,6 +88,7 @@ public final class RankLauncher {
     }
 
     public Result launch() throws IOException, InterruptedException {
+        if (multicore) return launchMulticore();
         Path home = MpjHome.ensure();
         String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         String cp = classpath();
@@ -153,6 +163,50 @@ public final class RankLauncher {
         }
     }
 
+    private Result launchMulticore() throws IOException, InterruptedException {
+        Path home = MpjHome.ensure();
+        Path lib = home.resolve("lib");
+        String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        // the starter's own classpath must not hold MPJ or lwm classes (ranks would share statics and hang);
+        // the ranks' class loaders get ours, with directories ending in '/' (URLClassLoader needs it)
+        StringBuilder starter = new StringBuilder();
+        for (String j : List.of("smpdev", "xdev", "mpjbuf", "loader2", "starter", "mpiExp", "runtimecommon"))
+            starter.append(starter.isEmpty() ? "" : java.io.File.pathSeparator).append(lib.resolve(j + ".jar"));
+        StringBuilder ranksCp = new StringBuilder();
+        for (String e : classpath().split(java.io.File.pathSeparator)) {
+            if (e.isBlank() || e.endsWith("mpj-0.44.jar")) continue;
+            Path p = Path.of(e).toAbsolutePath();
+            ranksCp.append(ranksCp.isEmpty() ? "" : ":").append(p).append(java.nio.file.Files.isDirectory(p) ? "/" : "");
+        }
+        List<String> cmd = new ArrayList<>(List.of(javaBin));
+        cmd.addAll(JvmFlags.flags());
+        cmd.add(heap);
+        sysProps.forEach((k, v) -> cmd.add("-D" + k + "=" + v));
+        cmd.addAll(List.of("-cp", starter.toString(), "runtime.starter.MulticoreStarter", System.getProperty("java.io.tmpdir"),
+                Integer.toString(ranks), "smpdev", "useLocalLoader", ranksCp.toString(), RankMain.class.getName(), task));
+        cmd.addAll(args);
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+        pb.environment().put("MPJ_HOME", home.toString());
+        Process proc = pb.start();
+        StringBuilder seen = new StringBuilder();
+        try (BufferedReader in = new BufferedReader(new InputStreamReader(proc.getInputStream(), StandardCharsets.UTF_8))) {
+            for (String line; (line = in.readLine()) != null; ) {
+                synchronized (out) { out.println("[multicore] " + line); }
+                if (line.contains(" failed: ") && seen.isEmpty()) seen.append(line);
+            }
+        }
+        int code = proc.waitFor();
+        int[] codes = new int[ranks];
+        java.util.Arrays.fill(codes, code);
+        if (code == 0 && seen.isEmpty()) return new Result(0, -1, "all " + ranks + " ranks finished", codes);
+        String msg = seen.isEmpty() ? "the multicore JVM exited with code " + code : seen.toString().trim();
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("no progress from rank (\\d+)").matcher(msg);
+        java.util.regex.Matcher f = java.util.regex.Pattern.compile("rank (\\d+) failed").matcher(msg);
+        int failed = m.find() ? Integer.parseInt(m.group(1)) : f.find() ? Integer.parseInt(f.group(1)) : -1;
+        out.println("[launcher] " + msg);
+        return new Result(code == 0 ? 1 : code, failed, msg, codes);
+    }
+
     private void pump(Process p, int rank) {
         try (BufferedReader in = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
             for (String line; (line = in.readLine()) != null; ) {
@@ -169,11 +223,13 @@ public final class RankLauncher {
     public static void main(String[] argv) throws Exception {
         int n = -1, i = 0;
         InetAddress bind = InetAddress.getLoopbackAddress();
+        boolean multicore = false;
         Map<Integer, List<String>> prefixes = new LinkedHashMap<>();
         for (; i < argv.length && argv[i].startsWith("--"); i++) {
             switch (argv[i]) {
                 case "--ranks" -> n = Integer.parseInt(argv[++i]);
                 case "--bind" -> bind = InetAddress.getByName(argv[++i]);
+                case "--multicore" -> multicore = true;
                 case "--prefix" -> {   // R=command words, e.g. 2=ip netns exec hostB  or  3=ssh node7
                     String spec = argv[++i];
                     int eq = spec.indexOf('=');
@@ -187,10 +243,10 @@ public final class RankLauncher {
             }
         }
         if (n < 1 || i >= argv.length) {
-            System.err.println("usage: RankLauncher --ranks N [--bind ADDR] [--prefix RANKS=COMMAND]... TaskClass [args...]");
+            System.err.println("usage: RankLauncher --ranks N [--multicore | --bind ADDR [--prefix RANKS=COMMAND]...] TaskClass [args...]");
             System.exit(2);
         }
-        Result r = new RankLauncher(n, argv[i]).bind(bind).prefix(rank -> prefixes.getOrDefault(rank, List.of())).args(java.util.Arrays.copyOfRange(argv, i + 1, argv.length)).launch();
+        Result r = new RankLauncher(n, argv[i]).bind(bind).multicore(multicore).prefix(rank -> prefixes.getOrDefault(rank, List.of())).args(java.util.Arrays.copyOfRange(argv, i + 1, argv.length)).launch();
         System.out.println("lwm ring: " + r.message());
         System.exit(r.exitCode());
     }

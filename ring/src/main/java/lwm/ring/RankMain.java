@@ -58,6 +58,11 @@ public final class RankMain {
             die(rank, 1, "cannot serve the rendezvous on port " + port + ": " + e.getMessage());
         }
         Link link = Link.connect(rank, control);
+        // supervised: deaths and exceptions are caught within seconds by the supervisor, so the per-wait
+        // deadline only has to catch deadlocks and may be long (rank 0 writing a checkpoint while the
+        // others wait must not count as a failure)
+        if (System.getProperty("lwm.ring.timeout") == null && System.getenv("LWM_RING_TIMEOUT") == null)
+            System.setProperty("lwm.ring.timeout", "600");
         try {
             MPI.Init(new String[]{Integer.toString(rank), NioRendezvous.confLine(size, host, port), "niodev"});
             Communicator world = Communicator.world(new MpjTransport());

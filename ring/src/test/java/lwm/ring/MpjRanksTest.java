@@ -31,7 +31,6 @@ class MpjRanksTest {
                 {"4", "ring", "zigzag", "true", "true"},
                 {"3", "ring", "contiguous", "false", "false"},
                 {"4", "hybrid", "striped", "true", "false"},
-                {"2", "ulysses", "zigzag", "true", "true"},
         };
         for (String[] c : cases) {
             int p = Integer.parseInt(c[0]);
@@ -39,6 +38,22 @@ class MpjRanksTest {
             assertTrue(run.result.ok(), String.join(" ", c) + ": " + run.result + "\n" + run.output);
             for (int r = 0; r < p; r++) assertTrue(run.output.contains("rank " + r + " ok"), "rank " + r + " did not report\n" + run.output);
         }
+    }
+
+    @Test
+    void multicoreDeviceRunsTheSameCodeAndNamesAFailedRank() throws Exception {
+        ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        RankLauncher.Result ok = new RankLauncher(3, MpjAttentionCheck.class.getName()).multicore(true).heap("512m")
+                .args(Long.toString(SEED), "31", "ring", "striped", "true", "true")
+                .output(new PrintStream(buf, true, StandardCharsets.UTF_8)).launch();
+        String out = buf.toString(StandardCharsets.UTF_8);
+        assertTrue(ok.ok(), ok + "\n" + out);
+        for (int r = 0; r < 3; r++) assertTrue(out.contains("rank " + r + " ok"), out);
+        buf.reset();
+        RankLauncher.Result bad = new RankLauncher(3, MpjFailCheck.class.getName()).multicore(true).heap("512m").args("1", "throw")
+                .output(new PrintStream(buf, true, StandardCharsets.UTF_8)).launch();
+        assertEquals(1, bad.failedRank(), bad + "\n" + buf);
+        assertTrue(bad.exitCode() != 0 && bad.message().contains("deliberate failure"), bad.message());
     }
 
     @Test

@@ -70,4 +70,32 @@ class RingAttentionTest {
         assertEquals(2L * p * (p - 1) / 2, skipped[0], "plain ring: forward and backward each skip P(P-1)/2 hops");
         assertEquals(0L, skipped[1], "zigzag: no hop is empty");
     }
+
+    @Test
+    void runsAreBitIdentical() throws Exception {
+        float[][] first = null;
+        for (int run = 0; run < 2; run++) {
+            AttentionCase c = new AttentionCase(SEED + 7, 53, 4, 2, 8, true, true);
+            LocalWorld.run(3, (world, args) -> c.runShard(new RingAttention(world, AttentionCase.SCALAR), c.tokens(SequenceLayout.zigzag(world.rank(), 3))));
+            float[][] now = {c.gOut, c.gLse, c.gDq, c.gDk, c.gDv};
+            if (first != null) for (int i = 0; i < now.length; i++) assertArrayEquals(first[i], now[i], "output " + i + " differs between runs");
+            first = now;
+        }
+    }
+
+    @Test
+    void computeOnlyReplaysTheForwardHops() throws Exception {
+        // with one rank the only hop is the rank's own block, so the replay must equal forward bit for bit
+        AttentionCase c = new AttentionCase(SEED + 3, 31, 2, 2, 8, true, false);
+        LocalWorld.run(1, (world, a) -> {
+            int[] idx = c.tokens(SequenceLayout.contiguous(0, 1));
+            float[] q = SequenceLayout.take(c.q, idx, 16), k = SequenceLayout.take(c.k, idx, 16), v = SequenceLayout.take(c.v, idx, 16);
+            float[] o1 = AttentionCase.nan(31 * 16), l1 = AttentionCase.nan(62), o2 = AttentionCase.nan(31 * 16), l2 = AttentionCase.nan(62);
+            RingAttention ra = new RingAttention(world, AttentionCase.SCALAR);
+            ra.forward(c.args(q, k, v, o1, l1, 31, 31, idx, idx, null, null));
+            ra.computeOnly(c.args(q, k, v, o2, l2, 31, 31, idx, idx, null, null), new int[][]{idx}, null);
+            assertArrayEquals(o1, o2);
+            assertArrayEquals(l1, l2);
+        });
+    }
 }

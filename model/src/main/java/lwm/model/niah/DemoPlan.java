@@ -9,8 +9,13 @@ import java.util.List;
  * retrieval with progressive context extension (each stage a longer row and a larger RoPE base, as LWM
  * went 32K -> 1M with theta 1M -> 50M), then evaluated on a needle grid that reaches past the last stage.
  */
-public record DemoPlan(int hidden, int layers, int heads, int intermediate, List<Stage> stages, int minExample,
+public record DemoPlan(int hidden, int layers, int heads, int intermediate, List<Stage> stages, int minExample, double compactFraction,
                        float promptLossWeight, boolean repeats, long seed, int[] evalLengths, int evalDepths, int evalTrials) {
+
+    /**
+     * {@code compactFraction}: share of short examples without the chat prompt in the first stage (a quarter
+     * of it in later stages); the curriculum that helped the PyTorch prototype most.
+     */
 
     /** One stage: rows of {@code length} tokens, RoPE base {@code theta}, {@code steps} updates of {@code rows} rows each. */
     public record Stage(int length, double theta, int steps, int rows, double lr) {

@@ -64,7 +64,8 @@ public final class DemoTraining {
             int minLen = si == 0 ? plan.minExample() : Math.max(plan.minExample(), plan.stages().get(si - 1).length() / 2);
             for (int step = 0; step < s.steps(); step++) {
                 List<lwm.model.data.PackedRow> batch = new ArrayList<>(s.rows());
-                for (int r = 0; r < s.rows(); r++) batch.add(data.row(si, (long) step * s.rows() + r, s.length(), minLen));
+                for (int r = 0; r < s.rows(); r++) batch.add(data.row(si, (long) step * s.rows() + r, s.length(), minLen,
+                        si == 0 ? plan.compactFraction() : plan.compactFraction() / 4));
                 Trainer.StepResult res = trainer.train(batch, lr.at(step + 1));
                 done += res.tokens();
                 losses.add(new LossPoint(global++, si, res.loss()));

@@ -20,6 +20,7 @@ public final class NeedleTask {
     static final String SINGLE_SUFFIX = " Don't give information outside the document or repeat your findings. "
             + "Keep your response short and direct. ASSISTANT: ";
     static final String MULTI_SUFFIX = " Don't give information outside the document. ASSISTANT: ";
+    static final String COMPACT_SUFFIX = " A: ";
 
     private NeedleTask() {}
 
@@ -39,6 +40,16 @@ public final class NeedleTask {
      */
     public static NiahCase build(PromptCodec codec, int contextLength, double depth, int needles, int asked,
                                  long seed, boolean repeats) {
+        return build(codec, contextLength, depth, needles, asked, seed, repeats, false);
+    }
+
+    /**
+     * As above; {@code compact} drops the chat prompt around the document ("{haystack} {question} A: "), a
+     * training curriculum for the demo: without the fixed 200-character preamble short examples are mostly
+     * haystack and needle, so retrieval gets more of the gradient early on.
+     */
+    public static NiahCase build(PromptCodec codec, int contextLength, double depth, int needles, int asked,
+                                 long seed, boolean repeats, boolean compact) {
         if (needles < 1 || asked < 1 || asked > needles) throw new IllegalArgumentException("need 1 <= asked (" + asked + ") <= needles (" + needles + ")");
         if (needles > CITIES.length) throw new IllegalArgumentException("at most " + CITIES.length + " needles");
         if (depth < 0 || depth > 100) throw new IllegalArgumentException("depth " + depth + " is not a percentage");
@@ -51,7 +62,7 @@ public final class NeedleTask {
         }
         boolean multi = needles > 1;
         List<String> askedCities = cities.subList(0, asked);
-        String head = PREFIX, tail = " " + question(askedCities, multi) + (multi ? MULTI_SUFFIX : SINGLE_SUFFIX);
+        String head = compact ? "" : PREFIX, tail = " " + question(askedCities, multi) + (compact ? COMPACT_SUFFIX : multi ? MULTI_SUFFIX : SINGLE_SUFFIX);
         double[] depths = new double[needles];
         depths[0] = depth;
         for (int i = 1; i < needles; i++) depths[i] = rnd.nextDouble() * 100;

@@ -27,9 +27,12 @@ public final class NiahData {
     }
 
     /** One example of {@code total} ids: prompt, answer, EOS. */
-    public Document example(int total, double depth, long caseSeed) {
+    public Document example(int total, double depth, long caseSeed) { return example(total, depth, caseSeed, false); }
+
+    /** {@code compact}: without the chat prompt (see {@link NeedleTask#build}). */
+    public Document example(int total, double depth, long caseSeed, boolean compact) {
         int answerLen = 7 + 1;
-        NiahCase c = NeedleTask.build(codec, total - answerLen, depth, 1, 1, caseSeed, repeats);
+        NiahCase c = NeedleTask.build(codec, total - answerLen, depth, 1, 1, caseSeed, repeats, compact);
         int[] ans = codec.encode(c.answer());
         int n = c.promptIds().length;
         int[] ids = new int[n + ans.length + 1];
@@ -42,17 +45,30 @@ public final class NiahData {
     }
 
     /** Row {@code index} of stage {@code stage}: examples of length in [minExample, rowLength] until full. */
-    public PackedRow row(int stage, long index, int rowLength, int minLength) {
+    public PackedRow row(int stage, long index, int rowLength, int minLength) { return row(stage, index, rowLength, minLength, 0); }
+
+    /**
+     * As above, with a fraction {@code compactFraction} of short (120-220 ids) examples without the chat
+     * prompt: the retrieval curriculum that made the PyTorch prototype learn fastest (bench/demo/README.md).
+     */
+    public PackedRow row(int stage, long index, int rowLength, int minLength, double compactFraction) {
         SplittableRandom rnd = new SplittableRandom(seed ^ (stage * 0x9E3779B97F4A7C15L) ^ (index * 0xC2B2AE3D27D4EB4FL));
         RowBuilder b = new RowBuilder(rowLength, CharCodec.PAD, false);
         int lo = Math.max(minExample, Math.min(minLength, rowLength));
-        while (b.remaining() >= minExample) {
+        while (b.remaining() >= Math.min(minExample, COMPACT_MIN)) {
+            if (b.remaining() < minExample && compactFraction == 0) break;
+            if (b.remaining() < minExample || (compactFraction > 0 && rnd.nextDouble() < compactFraction)) {
+                b.add(example(Math.min(b.remaining(), COMPACT_MIN + rnd.nextInt(101)), rnd.nextDouble() * 100, rnd.nextLong(), true));
+                continue;
+            }
             int hi = b.remaining();
             int len = lo >= hi ? hi : lo + rnd.nextInt(hi - lo + 1);
             b.add(example(len, rnd.nextDouble() * 100, rnd.nextLong()));
         }
         return b.build();
     }
+
+    static final int COMPACT_MIN = 120;
 
     /** Shortest example the needle prompt allows (the chat prompt and needle without haystack, plus answer). */
     public static int shortestExample() {

@@ -24,7 +24,7 @@ class DemoTrainingTest {
                 new DemoPlan.Stage(512, 1e4, steps0, 1, 1e-2),
                 new DemoPlan.Stage(1024, 4e4, 2, 1, 5e-3),
                 new DemoPlan.Stage(2048, 1.6e5, 1, 1, 5e-3)),
-                NiahData.shortestExample(), 0f, false, 3, new int[] {512, 1024, 4096}, 3, 1);
+                NiahData.shortestExample(), 0.5, 0f, false, 3, new int[] {512, 1024, 4096}, 3, 1);
     }
 
     @Test
@@ -40,6 +40,8 @@ class DemoTrainingTest {
             assertTrue((target >= '0' && target <= '9') || target == CharCodec.EOS, "loss only on digits and EOS: " + target);
         }
         assertEquals(8 * r.documents(), lossTokens);
+        PackedRow mixed = d.row(0, 1, 2048, NiahData.shortestExample(), 0.8);
+        assertTrue(mixed.documents() > r.documents(), "short examples without the chat prompt pack denser");
         PackedRow again = new NiahData(NiahData.shortestExample(), 0f, false, 5).row(0, 0, 2048, NiahData.shortestExample());
         assertArrayEquals(r.tokens(), again.tokens(), "rows are a function of seed and index (ranks agree)");
     }

@@ -70,6 +70,11 @@ class TrainRunTest {
         return p;
     }
 
+    /**
+     * Bit-for-bit resumption needs kernels that are bitwise deterministic: the scalar reference is. (VectorKernels
+     * currently is not: the Vector API's interpreted and C2-compiled reductions round differently, so two runs of the
+     * same step in one JVM can differ in the last bits; see model/TRAINING.md.)
+     */
     static TrainRun run(Path plan, PrintStream out) {
         return new TrainRun(TrainingPlan.read(plan), new ScalarKernels(), TrainRun.Parallelism.single(new ScalarKernels()), null, out);
     }
