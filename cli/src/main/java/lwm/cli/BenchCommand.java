@@ -18,7 +18,8 @@ final class BenchCommand implements Command {
         List<String> pos = args.positional();
         if (pos.isEmpty() || args.has("help")) {
             System.out.println("usage: ./lwm bench <workload> [options]\n\nworkloads:");
-            all.values().forEach(w -> System.out.printf("  %-10s %s%n", w.name(), w.summary()));
+            int width = all.keySet().stream().mapToInt(String::length).max().orElse(0);
+            all.values().forEach(w -> System.out.printf("  %-" + width + "s  %s%n", w.name(), w.summary()));
             return pos.isEmpty() && !args.has("help") ? 2 : 0;
         }
         Workload w = all.get(pos.get(0));

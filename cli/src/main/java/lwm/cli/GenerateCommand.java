@@ -31,20 +31,45 @@ final class GenerateCommand implements Command {
     public int run(Args args) throws Exception {
         if (args.has("help")) {
             System.out.println("usage: ./lwm generate --model DIR (--prompt TEXT | --prompt-file FILE | --ids 1,2,3) [options]\n\n"
-                    + ModelSession.OPTIONS + SAMPLING + "  --json               print {\"output_ids\", \"text\", \"tokens_per_second\"} (prompt ids first)");
+                    + ModelSession.OPTIONS + SAMPLING + "  --json               print {\"output_ids\", \"text\", \"tokens_per_second\"} (prompt ids first)\n"
+                    + "  --ranks N            ring-distributed prefill over N MPJ Express rank JVMs (--layout zigzag|contiguous|striped),\n"
+                    + "                       then rank 0 gathers the keys/values and decodes; same output as one process");
             return 0;
         }
         boolean json = args.flag("json");
         int maxNew = args.integer("max-new-tokens", 128);
         if (maxNew < 0) throw new UsageError("--max-new-tokens must be >= 0");
         Sampler sampler = sampler(args);
+        int ranks = Ranks.requested(args);
+        if (ranks > 0 && !Ranks.inRank()) {
+            try (ModelSession s = new ModelSession(args)) {   // user mistakes stop here, not in N ranks
+                s.open(false, System.err);
+                s.prompt(args);
+                args.str("layout", null);
+                args.finish();
+            }
+            return Ranks.launch(name(), args, ranks);
+        }
         try (ModelSession s = new ModelSession(args)) {
             boolean byIds = args.has("ids");
-            PrintStream log = System.err;
+            boolean follower = Ranks.inRank() && Ranks.world().rank() != 0;
+            PrintStream log = follower ? new PrintStream(java.io.OutputStream.nullOutputStream()) : System.err;
             s.open(false, log);
             int[] prompt = s.prompt(args);
+            lwm.ring.SequenceLayout layout = Ranks.inRank() ? Ranks.layout(args) : null;
             args.finish();
-            KvCache cache = s.cache(prompt.length + maxNew, log);
+            KvCache cache = follower ? null : s.cache(prompt.length + maxNew, log);
+            int[] fullPrompt = prompt;
+            if (Ranks.inRank() && prompt.length > Ranks.world().size()) {
+                // --ranks: every prompt token but the last is prefilled over the ring; rank 0 gathers the
+                // keys/values and decodes alone, starting from the last prompt token
+                long t0 = System.nanoTime();
+                lwm.ring.RingPrefill.intoCache(s.model, Ranks.world(), layout, java.util.Arrays.copyOf(prompt, prompt.length - 1), cache);
+                log.printf("ring prefill of %d tokens on %d ranks (%s) in %.2f s%n", prompt.length - 1, Ranks.world().size(), layout,
+                        (System.nanoTime() - t0) / 1e9);
+                prompt = new int[]{prompt[prompt.length - 1]};
+            }
+            if (follower) return 0;
             int eos = s.tokenizer != null ? s.tokenizer.eosId() : s.checkpoint.config().eosId();
             StreamDecoder dec = s.tokenizer == null || json ? null : s.tokenizer.streamDecoder();
             PrintStream out = System.out;
@@ -58,9 +83,9 @@ final class GenerateCommand implements Command {
                         return true;
                     }));
             if (dec != null) out.print(dec.flush());
-            int[] all = new int[prompt.length + r.newTokens().length];
-            System.arraycopy(prompt, 0, all, 0, prompt.length);
-            System.arraycopy(r.newTokens(), 0, all, prompt.length, r.newTokens().length);
+            int[] all = new int[fullPrompt.length + r.newTokens().length];
+            System.arraycopy(fullPrompt, 0, all, 0, fullPrompt.length);
+            System.arraycopy(r.newTokens(), 0, all, fullPrompt.length, r.newTokens().length);
             if (json) {
                 ObjectNode o = new ObjectMapper().createObjectNode();
                 var ids = o.putArray("output_ids");

@@ -35,8 +35,9 @@ public final class Main {
         Map<String, Command> cmds = commands();
         if (argv.length == 0 || argv[0].equals("--help") || argv[0].equals("-h") || argv[0].equals("help")) {
             System.out.println("usage: ./lwm <command> [options]\n\ncommands:");
-            cmds.values().forEach(c -> System.out.printf("  %-10s %s%n", c.name(), c.summary()));
-            System.out.println("  test       run every test (installs the system packages it needs)");
+            int width = cmds.keySet().stream().mapToInt(String::length).max().orElse(0);
+            cmds.values().forEach(c -> System.out.printf("  %-" + width + "s  %s%n", c.name(), c.summary()));
+            System.out.printf("  %-" + width + "s  %s%n", "test", "run every test (installs the system packages it needs)");
             System.out.println("\n./lwm <command> --help shows a command's options.");
             return 0;
         }

@@ -30,6 +30,16 @@ final class Ranks {
 
     static boolean inRank() { return world != null; }
 
+    static Communicator world() { return world; }
+
+    /** This rank's share of a prompt or row under --layout (default zigzag) over all ranks. */
+    static SequenceLayout layout(Args args) {
+        SequenceLayout.Kind kind;
+        try { kind = SequenceLayout.Kind.parse(args.str("layout", "zigzag")); }
+        catch (IllegalArgumentException e) { throw new UsageError("--layout: " + e.getMessage()); }
+        return SequenceLayout.of(kind, world.rank(), world.size());
+    }
+
     /** Rank 0 prints; the others stay quiet so the output reads like one process. */
     static PrintStream out() {
         return world == null || world.rank() == 0 ? System.out : new PrintStream(OutputStream.nullOutputStream());
@@ -48,7 +58,8 @@ final class Ranks {
         argv.add(command);
         for (String k : args.keys()) if (!k.equals("ranks")) argv.add("--" + k + "=" + args.str(k, null));
         argv.addAll(args.positional());
-        RankLauncher.Result r = new RankLauncher(ranks, Task.class.getName()).args(argv).launch();
+        RankLauncher.Result r = new RankLauncher(ranks, Task.class.getName()).args(argv)
+                .output(System.out).rawOutput(0).errors(System.err).launch();
         if (!r.ok()) {
             System.err.println("lwm " + command + ": " + r.message());
             return 1;

@@ -66,6 +66,28 @@ class ChatCommandTest {
     }
 
     @Test
+    void generateEncodesTextPromptsWithBosAndDecodesTheContinuation() throws Exception {
+        Path file = java.nio.file.Files.createTempFile("prompt", ".txt");
+        try {
+            java.nio.file.Files.writeString(file, "Hello world");
+            ObjectMapper json = new ObjectMapper();
+            var a = json.readTree(ModelCommandsTest.run("generate", "--model", MODEL.toString(), "--tokenizer", TOKENIZER.toString(),
+                    "--prompt", "Hello world", "--max-new-tokens", "5", "--json").out());
+            var b = json.readTree(ModelCommandsTest.run("generate", "--model", MODEL.toString(), "--tokenizer", TOKENIZER.toString(),
+                    "--prompt-file", file.toString(), "--max-new-tokens", "5", "--json").out());
+            assertEquals(a.get("output_ids"), b.get("output_ids"), "--prompt and --prompt-file with the same text");
+            assertEquals(a.get("text"), b.get("text"));
+            int[] ids = new int[a.get("output_ids").size()];
+            for (int i = 0; i < ids.length; i++) ids[i] = a.get("output_ids").get(i).asInt();
+            assertArrayEquals(new int[]{1, 22557, 1526}, java.util.Arrays.copyOf(ids, 3), "the fixture tokenizer's encoding, BOS first");
+            assertEquals(8, ids.length);
+            assertEquals(Tokenizers.load(TOKENIZER).decode(java.util.Arrays.copyOfRange(ids, 3, 8)), a.get("text").asText());
+        } finally {
+            java.nio.file.Files.deleteIfExists(file);
+        }
+    }
+
+    @Test
     void chatNeedsATokenizer() {
         ModelCommandsTest.Run r = ModelCommandsTest.run("chat", "--model", MODEL.toString());
         assertEquals(2, r.code());

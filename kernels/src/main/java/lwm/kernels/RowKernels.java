@@ -36,6 +36,15 @@ final class RowKernels {
         return s;
     }
 
+    static float sum(float[] x, int o, int n) {
+        FloatVector acc = FloatVector.zero(S);
+        int i = 0;
+        for (; i + V <= n; i += V) acc = acc.add(FloatVector.fromArray(S, x, o + i));
+        float s = acc.reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) s += x[o + i];
+        return s;
+    }
+
     static float dot(float[] x, int xo, float[] y, int yo, int n) {
         FloatVector acc = FloatVector.zero(S);
         int i = 0;
@@ -283,8 +292,12 @@ final class RowKernels {
                     for (; j + V <= vocab; j += V)
                         FloatVector.fromArray(S, logits, o + j).sub(lf).lanewise(VectorOperators.EXP).mul(w).intoArray(dlogits, d + j);
                     for (; j < vocab; j++) dlogits[d + j] = w * (float) Math.exp(logits[o + j] - lf);
-                    // p_t - 1 cancels when the model is confident: expm1 in double keeps its digits
-                    if (t >= 0) dlogits[d + t] = (float) (w * Math.expm1(logits[o + t] - l));
+                    // w (p_t - 1) cancels when the model is confident (p_t ~ 1, and the f32 sum behind l cannot hold
+                    // 1 + 3e-6 to 2 digits): use the exact identity 1 - p_t = sum of the other probabilities instead
+                    if (t >= 0) {
+                        dlogits[d + t] = 0f;
+                        dlogits[d + t] = -sum(dlogits, d, vocab);
+                    }
                 }
             }
         });

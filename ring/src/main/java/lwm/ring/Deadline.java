@@ -10,10 +10,11 @@ import java.util.function.BooleanSupplier;
 public final class Deadline {
     private Deadline() {}
 
-    /** Seconds; {@code -Dlwm.ring.timeout=S} or {@code LWM_RING_TIMEOUT} overrides the 60 s default. */
+    /** Seconds; {@code -Dlwm.ring.timeout=S} or {@code LWM_RING_TIMEOUT} overrides the 60 s default ("inf": no deadline). */
     public static long timeoutNanos() {
         String s = System.getProperty("lwm.ring.timeout", System.getenv("LWM_RING_TIMEOUT"));
         double sec = 60;
+        if (s != null && s.trim().equals("inf")) return Long.MAX_VALUE;
         if (s != null && !s.isBlank()) sec = Double.parseDouble(s.trim());
         return (long) (sec * 1e9);
     }

@@ -42,6 +42,8 @@ public final class RankLauncher {
     private final Map<String, String> sysProps = new LinkedHashMap<>();
     private long graceSeconds = 15;
     private boolean multicore;
+    private PrintStream err;          // null: stderr goes to out with stdout
+    private int rawRank = -1;         // this rank's stdout is passed through without the [rank r] prefix
 
     public RankLauncher(int ranks, String taskClass) {
         if (ranks < 1) throw new IllegalArgumentException("ranks must be at least 1, got " + ranks);
@@ -61,6 +63,12 @@ public final class RankLauncher {
     public RankLauncher prefix(IntFunction<List<String>> p) { this.prefix = p; return this; }
 
     public RankLauncher output(PrintStream o) { this.out = o; return this; }
+
+    /** Ranks' stderr to its own stream (prefixed) instead of mixed into {@link #output}. */
+    public RankLauncher errors(PrintStream e) { this.err = e; return this; }
+
+    /** Rank r's stdout unprefixed, so a command run in ranks prints what it prints in one process. */
+    public RankLauncher rawOutput(int rank) { this.rawRank = rank; return this; }
 
     public RankLauncher heap(String xmx) { this.heap = "-Xmx" + xmx; return this; }
 
@@ -118,11 +126,14 @@ public final class RankLauncher {
                 cmd.add(RankMain.class.getName());
                 cmd.add(task);
                 cmd.addAll(args);
-                ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+                ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(err == null);
                 if (!remote) pb.environment().putAll(env);
                 procs[r] = pb.start();
                 int rank = r;
-                pumps[r] = Thread.ofPlatform().daemon().name("rank-" + r + "-output").start(() -> pump(procs[rank], rank));
+                pumps[r] = Thread.ofPlatform().daemon().name("rank-" + r + "-output")
+                        .start(() -> pump(procs[rank].getInputStream(), out, rank == rawRank ? "" : "[rank " + rank + "] "));
+                if (err != null)
+                    Thread.ofPlatform().daemon().name("rank-" + r + "-errors").start(() -> pump(procs[rank].getErrorStream(), err, "[rank " + rank + "] "));
             }
             int[] codes = new int[ranks];
             java.util.Arrays.fill(codes, Integer.MIN_VALUE);
@@ -142,7 +153,7 @@ public final class RankLauncher {
                     else if (System.nanoTime() - abortSeen > TimeUnit.SECONDS.toNanos(graceSeconds)) {
                         for (int r = 0; r < ranks; r++)
                             if (procs[r].isAlive()) {
-                                out.println("[launcher] rank " + r + " ignored the abort; killing it");
+                                (err != null ? err : out).println("[launcher] rank " + r + " ignored the abort; killing it");
                                 procs[r].descendants().forEach(ProcessHandle::destroyForcibly);
                                 procs[r].destroyForcibly();
                             }
@@ -152,9 +163,9 @@ public final class RankLauncher {
                 Thread.sleep(50);
             }
             for (Thread t : pumps) t.join(2000);
-            if (rv.error() != null) out.println("[launcher] niodev rendezvous failed: " + rv.error());
+            if (rv.error() != null) (err != null ? err : out).println("[launcher] niodev rendezvous failed: " + rv.error());
             if (sup.failure() != null) {
-                out.println("[launcher] rank " + sup.failedRank() + " failed: " + sup.failure());
+                (err != null ? err : out).println("[launcher] rank " + sup.failedRank() + " failed: " + sup.failure());
                 return new Result(1, sup.failedRank(), sup.failure(), codes);
             }
             for (int r = 0; r < ranks; r++)
@@ -207,10 +218,10 @@ public final class RankLauncher {
         return new Result(code == 0 ? 1 : code, failed, msg, codes);
     }
 
-    private void pump(Process p, int rank) {
-        try (BufferedReader in = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+    private static void pump(java.io.InputStream stream, PrintStream to, String prefix) {
+        try (BufferedReader in = new BufferedReader(new InputStreamReader(stream, StandardCharsets.UTF_8))) {
             for (String line; (line = in.readLine()) != null; ) {
-                synchronized (out) { out.println("[rank " + rank + "] " + line); }
+                synchronized (to) { to.println(prefix + line); }
             }
         } catch (IOException ignored) {
         }

@@ -69,7 +69,10 @@ public final class RankMain {
             RankTask task = (RankTask) Class.forName(args[0]).getDeclaredConstructor().newInstance();
             String[] rest = java.util.Arrays.copyOfRange(args, 1, args.length);
             task.run(world, rest);
-            world.barrier();   // nobody leaves while a peer still needs it
+            // nobody leaves while a peer still needs it; a rank that finished early (a generate follower
+            // while rank 0 decodes) may wait here as long as it takes: the supervisor watches for deaths
+            System.setProperty("lwm.ring.timeout", "inf");
+            world.barrier();
             link.done();
             System.out.flush();
             System.err.flush();

@@ -14,6 +14,7 @@ import java.lang.foreign.Arena;
 import java.util.SplittableRandom;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Ring-distributed prefill gives the one-rank logits, for every layout and rank count. */
@@ -37,16 +38,24 @@ class RingPrefillTest {
             for (int p : new int[]{2, 3, 4})
                 for (SequenceLayout.Kind kind : SequenceLayout.Kind.values()) {
                     float[][] all = new float[p][], last = new float[p][];
+                    RingPrefill.Scores[] scores = new RingPrefill.Scores[p];
                     LocalWorld.run(p, (world, a) -> {
                         SequenceLayout l = SequenceLayout.of(kind, world.rank(), p);
                         all[world.rank()] = RingPrefill.logits(model, world, l, ids, LlamaModel.Logits.ALL);
                         last[world.rank()] = RingPrefill.logits(model, world, l, ids, LlamaModel.Logits.LAST);
+                        scores[world.rank()] = RingPrefill.argmaxAndLast(model, world, l, ids);
                     });
                     for (int r = 0; r < p; r++) {
                         double e = AttentionCase.relErr(all[r], ref), el = AttentionCase.relErr(last[r], refLast);
                         assertTrue(e <= 1e-5 && el <= 1e-5, "P=" + p + " " + kind + " rank " + r + ": relative error " + e + " / last " + el + " seed " + SEED);
                     }
                     assertArrayEquals(all[0], all[p - 1], "every rank gets the same logits");
+                    assertArrayEquals(last[0], scores[p - 1].last());
+                    for (int t = 0; t < s; t++) {   // argmax from the gathered logits (no near-ties in random weights at 1e-5)
+                        int best = 0;
+                        for (int v = 1; v < c.vocabSize(); v++) if (all[0][t * c.vocabSize() + v] > all[0][t * c.vocabSize() + best]) best = v;
+                        assertEquals(best, scores[0].argmax()[t], "argmax at " + t);
+                    }
                 }
         }
     }

@@ -24,9 +24,18 @@ final class SentencePieceReference {
         Process p = new ProcessBuilder(python, script.toString(), out.toString(), "7").redirectErrorStream(true).start();
         String log = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         if (!p.waitFor(120, TimeUnit.SECONDS)) { p.destroyForcibly(); throw new IllegalStateException("train_sp.py timed out"); }
+        if (p.exitValue() != 0) {
+            try (var files = Files.walk(out)) { files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete()); }
+        }
         if (p.exitValue() != 0) throw new IllegalStateException("train_sp.py failed (python3-sentencepiece installed? ./lwm test installs it):\n" + log);
         dir = out;
-        out.toFile().deleteOnExit();
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            try (var files = Files.walk(out)) {
+                files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+            } catch (IOException ignored) {
+                // best effort: a leftover temp directory is harmless
+            }
+        }));
         return dir;
     }
 

@@ -2,12 +2,12 @@ package lwm.kernels.opencl;
 
 /**
  * {@link AttentionForwardKernel} with each work-item's rows and columns CONSECUTIVE (rows ty*4.., key
- * columns tx*4.., output columns tx*4.. and 64+tx*4..) and 16-byte aligned local rows, so that with
- * {@link StaticLocals} local reads can be four floats wide: the forward's two inner products read local
- * memory once per 2 to 2.7 multiply-adds in the scalar layout, which bounds it by local-memory issue.
- * Same parameters, same results.
+ * columns tx*4.., output columns tx*4.. and 64+tx*4..), 16-byte aligned local rows and kernel-scope local
+ * arrays ({@link StaticLocals}), meant to let local reads be four floats wide (the forward's two inner
+ * products read local memory once per 2 to 2.7 multiply-adds). NVIDIA's compiler kept the reads scalar, but
+ * on the H200 this layout ran 1.13x faster than {@link AttentionForwardKernel}. Same parameters, same results.
  */
-@StaticLocals
+@StaticLocals(privateArrays = false)
 public final class AttentionForwardWideKernel extends ClKernel {
     static final int B = 64, DC = 32, VC = 16, LDS = 68, RS = 17;
 

@@ -54,7 +54,7 @@ public final class KernelTranslator {
                 : Matcher.quoteReplacement(m.group(0)));
         List<Param> params = params(kernelClass, prototype, code);
         if (kernelClass.isAnnotationPresent(StaticLocals.class)) {
-            code = staticLocals(code, params);
+            code = staticLocals(code, params, kernelClass.getAnnotation(StaticLocals.class).privateArrays());
             params = params.stream().filter(p -> p.kind() != Kind.LOCAL).toList();
         }
         return new Source(kernelClass.getSimpleName(), code, params);
@@ -69,7 +69,7 @@ public final class KernelTranslator {
      * use parameters and arrays directly rather than through {@code this->}: plain kernel-scope arrays with
      * constant indices are what OpenCL compilers reliably keep in registers.
      */
-    private static String staticLocals(String code, List<Param> params) {
+    private static String staticLocals(String code, List<Param> params, boolean privateArrays) {
         Matcher m = SIGNATURE.matcher(code);
         if (!m.find()) throw new OpenClException("no run() signature");
         StringBuilder sig = new StringBuilder("__kernel void run(");
@@ -83,6 +83,10 @@ public final class KernelTranslator {
                 sig.append(sep).append(p.kind() == Kind.GLOBAL ? "__global " + p.clType() + " *" : p.clType() + " ").append(p.name());
                 sep = ", \n   ";
             }
+        }
+        if (!privateArrays) {
+            sig.append("\n){").append(decls);
+            return code.substring(0, m.start()) + sig + code.substring(m.end());
         }
         int structEnd = code.indexOf("}This;");
         Matcher pa = PRIVATE_ARRAY.matcher(code.substring(0, Math.max(0, structEnd)));

@@ -3,10 +3,11 @@ package lwm.kernels.opencl;
 /**
  * The same product as {@link MatmulKernel} (same parameters, same 128 x 128 tile per 16 x 16 work-group,
  * 8 x 8 register tile per work-item) with a register tile made of two 4 x 4 blocks of CONSECUTIVE rows and
- * columns (rows ty*4.. and 64+ty*4.., columns likewise) and 16-byte aligned local rows, so that with
- * {@link StaticLocals} the compiler can read local memory four floats at a time: 4 wide reads instead of
- * 16 scalar ones per 64 multiply-adds. The next k-tile is loaded from global memory into registers while
- * the current one is multiplied, so the loads' latency hides behind the multiply-adds.
+ * columns (rows ty*4.. and 64+ty*4.., columns likewise), 16-byte aligned local rows, kernel-scope arrays
+ * ({@link StaticLocals}) and the next k-tile loaded from global memory into registers while the current one
+ * is multiplied, so the loads' latency hides behind the multiply-adds. The layout would let a compiler read
+ * local memory four floats at a time; NVIDIA's OpenCL compiler did not (its PTX has scalar ld.shared only,
+ * bench/gpu/results/h200-run3/ptx.tgz), yet this kernel ran 1.15x faster than {@link MatmulKernel} on the H200.
  */
 @StaticLocals
 public final class MatmulWideKernel extends ClKernel {

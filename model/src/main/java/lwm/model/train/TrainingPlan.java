@@ -84,6 +84,9 @@ public record TrainingPlan(Path file, Path output, ModelSpec model, DataSpec dat
         known(m, "model.", Set.of("config", "init", "seed", "init_std"));
         JsonNode cfgNode = m.get("config");
         LlamaConfig config;
+        String initName = m.path("init").asText("random");
+        if ((cfgNode == null || cfgNode.isNull()) && !initName.equals("random") && Files.isRegularFile(base.resolve(initName).resolve("config.json")))
+            cfgNode = JSON.getNodeFactory().textNode(base.resolve(initName).resolve("config.json").toString()); // the checkpoint's own config
         if (cfgNode == null || cfgNode.isNull()) throw new PlanError("model.config", "missing (a preset name, a config.json path, or a config object)");
         try {
             if (cfgNode.isObject()) config = LlamaConfig.fromJson(cfgNode);

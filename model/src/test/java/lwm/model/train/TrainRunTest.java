@@ -143,6 +143,17 @@ class TrainRunTest {
             }
             assertEquals(nll / (doc.length - 1), trainerLoss, 1e-5);
         }
+        // a follow-up run initialised from the export takes the model's config from it
+        Files.writeString(dir.resolve("next.json"), """
+                {"output": "next", "model": {"init": "out/stages/1-s128"}, "data": {"train": "docs.jsonl"},
+                 "stages": [{"seq_len": 256, "rope_theta": 5e7, "steps": 1, "lr": 1e-3}]}""");
+        TrainingPlan next = TrainingPlan.read(dir.resolve("next.json"));
+        assertEquals(16, next.model().config().hiddenSize());
+        assertEquals(5e7, next.configOf(0).ropeTheta());
+        run(dir.resolve("next.json"), new PrintStream(new ByteArrayOutputStream())).run(false);
+        try (var a = SafetensorsCheckpoint.open(stage); var b = SafetensorsCheckpoint.open(dir.resolve("next/stages/0-stage0"))) {
+            assertEquals(a.names().size(), b.names().size());
+        }
         List<String> lines = Files.readAllLines(dir.resolve("out/metrics.jsonl"));
         assertEquals(7, lines.size());
         JsonNode last = JSON.readTree(lines.get(6));
