@@ -22,6 +22,8 @@ import java.util.Arrays;
  *       With {@link LocalAttention} that is a plain prefill; a sequence-parallel op (the ring module) makes
  *       the same call see every rank's keys/values, each rank holding its local tokens and their global
  *       positions.</li>
+ *   <li>{@link #forwardSharded}: decoding over a KV cache split across ranks; each rank attends its own
+ *       shard and a {@link ShardMerge} (the ring module) combines the partials by log-sum-exp.</li>
  * </ul>
  * An instance serves one sequence of calls at a time (it reuses scratch buffers); share the weights,
  * not the model, between threads.
