@@ -10,7 +10,7 @@ import org.junit.jupiter.api.Assumptions;
 final class OpenClTestDevice {
     private OpenClTestDevice() {}
 
-    private static OpenClKernels kernels, strided, vector;
+    private static OpenClKernels kernels, strided, vector, vectorDb;
 
     static synchronized OpenClKernels kernels() {
         Assumptions.assumeFalse("1".equals(System.getenv("LWM_NO_OPENCL")), "LWM_NO_OPENCL=1: OpenCL tests skipped on purpose");
@@ -28,12 +28,14 @@ final class OpenClTestDevice {
         return java.util.List.of(k, strided);
     }
 
-    /** Every layout, for the matmul tests (VECTOR differs from WIDE in its matmul only). */
+    /** Every layout, for the matmul tests (VECTOR and VECTOR_DB differ from WIDE in their matmul only). */
     static synchronized java.util.List<OpenClKernels> allLayouts() {
         OpenClKernels k = kernels();
         if (vector == null) vector = new OpenClKernels(k.ops().context(), ClOps.Layout.VECTOR);
+        if (vectorDb == null) vectorDb = new OpenClKernels(k.ops().context(), ClOps.Layout.VECTOR_DB);
         java.util.List<OpenClKernels> all = new java.util.ArrayList<>(bothLayouts());
         all.add(vector);
+        all.add(vectorDb);
         return all;
     }
 }
