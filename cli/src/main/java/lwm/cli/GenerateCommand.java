@@ -43,13 +43,7 @@ final class GenerateCommand implements Command {
         Sampler sampler = sampler(args);
         int ranks = Ranks.requested(args);
         if (ranks > 0 && !Ranks.inRank()) {
-            try (ModelSession s = new ModelSession(args)) {   // user mistakes stop here, not in N ranks
-                s.open(false, System.err);
-                s.prompt(args);
-                args.str("layout", null);
-                args.finish();
-            }
-            return Ranks.launch(name(), args, ranks);
+            return Ranks.checkModelAndLaunch(name(), args, ranks);
         }
         try (ModelSession s = new ModelSession(args)) {
             boolean byIds = args.has("ids");

@@ -25,13 +25,7 @@ final class LogitsCommand implements Command {
         boolean json = args.flag("json");
         int ranks = Ranks.requested(args);
         if (ranks > 0 && !Ranks.inRank()) {
-            try (ModelSession s = new ModelSession(args)) {   // user mistakes stop here, not in N ranks
-                s.open(false, System.err);
-                s.prompt(args);
-                args.str("layout", null);
-                args.finish();
-            }
-            return Ranks.launch(name(), args, ranks);
+            return Ranks.checkModelAndLaunch(name(), args, ranks);
         }
         if (Ranks.inRank()) return ranked(args, json);
         try (ModelSession s = new ModelSession(args)) {

@@ -53,6 +53,20 @@ final class Ranks {
     }
 
     /** Re-runs {@code command} with the same options in {@code ranks} rank JVMs; the exit code. */
+    /**
+     * For commands that read a model and a prompt: opens both once in this process, so a user mistake is one
+     * line here rather than the same failure in N ranks, then starts the ranks.
+     */
+    static int checkModelAndLaunch(String command, Args args, int ranks) throws Exception {
+        try (ModelSession s = new ModelSession(args)) {
+            s.open(false, System.err);
+            s.prompt(args);
+            args.str("layout", null);
+            args.finish();
+        }
+        return launch(command, args, ranks);
+    }
+
     static int launch(String command, Args args, int ranks) throws Exception {
         List<String> argv = new ArrayList<>();
         argv.add(command);
