@@ -160,23 +160,28 @@ class DeterminismTest {
                     else for (var e : ref.entrySet()) assertSameBits(e.getKey() + " " + who + " vs 1 thread", seed, first.get(e.getKey()), e.getValue());
                 }
             }
-            // the same computation in a JVM that never compiles beyond C1: plain Java arithmetic, no vector intrinsics
-            Map<String, Long> child = childDigests(seed);
-            for (var e : first.entrySet())
-                assertEquals(digest(e.getValue()), child.get(e.getKey()), e.getKey() + ": C1-only JVM gave other bits (seed " + seed + ")");
+            // the same computation in a JVM that never compiles beyond C1 (plain Java arithmetic, no vector intrinsics),
+            // and in one where C2 compiles every kernel after a few calls, synchronously, before the digests are taken
+            Map<String, Long> c1 = childDigests(seed, List.of("-XX:TieredStopAtLevel=1"), 0);
+            Map<String, Long> c2 = childDigests(seed, List.of("-XX:-TieredCompilation", "-XX:CompileThreshold=100", "-XX:-BackgroundCompilation"), 8);
+            for (var e : first.entrySet()) {
+                assertEquals(digest(e.getValue()), c1.get(e.getKey()), e.getKey() + ": C1-only JVM gave other bits (seed " + seed + ")");
+                assertEquals(digest(e.getValue()), c2.get(e.getKey()), e.getKey() + ": C2-compiled JVM gave other bits (seed " + seed + ")");
+            }
         }
     }
 
-    private static Map<String, Long> childDigests(long seed) throws Exception {
+    private static Map<String, Long> childDigests(long seed, List<String> jit, int warmRounds) throws Exception {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.addAll(JvmFlags.flags());
         cmd.add("-Xmx512m");
-        cmd.add("-XX:TieredStopAtLevel=1");
+        cmd.addAll(jit);
         cmd.add("-cp");
         cmd.add(System.getProperty("java.class.path"));
         cmd.add(DeterminismTest.class.getName());
         cmd.add(Long.toString(seed));
+        cmd.add(Integer.toString(warmRounds));
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         Map<String, Long> out = new LinkedHashMap<>();
         StringBuilder log = new StringBuilder();
@@ -192,11 +197,14 @@ class DeterminismTest {
         return out;
     }
 
-    /** Child JVM entry: prints one digest per case for the seed given, computed with two worker threads. */
+    /** Child JVM entry: runs every case {@code args[1]} times, then prints one digest per case (two worker threads). */
     public static void main(String[] args) {
         long seed = Long.parseLong(args[0]);
+        int warmRounds = Integer.parseInt(args[1]);
         try (Arena arena = Arena.ofShared(); VectorKernels vk = new VectorKernels(2)) {
-            for (var e : cases(seed, arena).entrySet()) System.out.println("digest\t" + e.getKey() + "\t" + digest(e.getValue().apply(vk)));
+            var cases = cases(seed, arena);
+            for (int round = 0; round < warmRounds; round++) for (var c : cases.values()) c.apply(vk);
+            for (var e : cases.entrySet()) System.out.println("digest\t" + e.getKey() + "\t" + digest(e.getValue().apply(vk)));
         }
     }
 }
