@@ -20,23 +20,23 @@ final class Lanes {
 
     private Lanes() {}
 
-    /** Butterfly partners: step s pairs lane i with lane i ^ s, for s = V/2, V/4, ..., 1. */
-    private static final VectorShuffle<Float>[] BUTTERFLY = butterfly();
+    /**
+     * Butterfly partners i ^ d. Separate constants, not an array: C2 folds a static final shuffle into the
+     * permute instruction but loads array elements (and then boxes the shuffle).
+     */
+    private static final VectorShuffle<Float> X8 = partner(8), X4 = partner(4), X2 = partner(2), X1 = partner(1);
 
-    @SuppressWarnings("unchecked")
-    private static VectorShuffle<Float>[] butterfly() {
-        int steps = Integer.numberOfTrailingZeros(V);
-        VectorShuffle<Float>[] s = new VectorShuffle[steps];
-        for (int k = 0; k < steps; k++) {
-            int d = V >> (k + 1);
-            s[k] = VectorShuffle.fromOp(S, i -> i ^ d);
-        }
-        return s;
+    private static VectorShuffle<Float> partner(int d) {
+        return VectorShuffle.fromOp(S, i -> (i ^ d) & (V - 1));
     }
 
-    /** Sum of the lanes in a fixed pairwise order (a function of V only). */
+    /** Sum of the lanes in a fixed pairwise order (a function of V only): halves, then quarters, ... */
     static float sum(FloatVector v) {
-        for (VectorShuffle<Float> s : BUTTERFLY) v = v.add(v.rearrange(s));
+        if (V > 16) throw new AssertionError("vector species wider than 16 floats");
+        if (V >= 16) v = v.add(v.rearrange(X8));
+        if (V >= 8) v = v.add(v.rearrange(X4));
+        if (V >= 4) v = v.add(v.rearrange(X2));
+        if (V >= 2) v = v.add(v.rearrange(X1));
         return v.lane(0);
     }
 
