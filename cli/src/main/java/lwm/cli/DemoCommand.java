@@ -46,9 +46,9 @@ final class DemoCommand implements Command {
         // lr 1e-3 with 80% short examples is the prototype's recipe that learns retrieval; the extension stages
         // at half of it kept most of it at 2K there (a tenth adapted too little; bench/demo/README.md)
         return new DemoPlan(64, 2, 4, 176, List.of(
-                new DemoPlan.Stage(512, 1e4, steps(1000, scale), 4, 1e-3),
-                new DemoPlan.Stage(2048, 4e4, steps(60, scale), 1, 5e-4),
-                new DemoPlan.Stage(8192, 1.6e5, steps(12, scale), 1, 3e-4)),
+                new DemoPlan.Stage(512, 1e4, steps(2500, scale), 4, 1e-3),
+                new DemoPlan.Stage(2048, 4e4, steps(150, scale), 1, 5e-4),
+                new DemoPlan.Stage(8192, 1.6e5, steps(30, scale), 1, 3e-4)),
                 NiahData.shortestExample(), 0.8, 0f, false, seed, new int[] {512, 1024, 2048, 4096, 8192, 12288}, 5, 1);
     }
 
@@ -96,7 +96,16 @@ final class DemoCommand implements Command {
         System.out.printf("demo: LLaMA %d layers, hidden %d, %d heads, vocab %d (characters); %d ring rank(s); %d training tokens in %d stages%n",
                 plan.layers(), plan.hidden(), plan.heads(), CharCodec.VOCAB, ranks, plan.trainingTokens(), plan.stages().size());
         Kernels kernels = Backends.create(device);
-        DemoTraining.Result result = train(plan, kernels, ranks);
+        List<double[]> afterStage = new ArrayList<>();
+        DemoTraining.Result result = train(plan, kernels, ranks, (stage, model) -> {
+            // a quick needle check at the stage's own length: shows what each stage learned (or lost)
+            CharCodec codec = new CharCodec();
+            NiahGrid g = new NiahGrid(new int[] {plan.stages().get(stage).length()}, NiahGrid.depthAxis(5), 2, 1, 1, seed + 500 + stage);
+            NiahReport q = new lwm.model.niah.NiahEvaluator(codec, plan.repeats()).run(g,
+                    new GreedyResponder(new LlamaModel(DemoTraining.weightsOf(model), kernels), codec, 1024), 10, (a, b, c, s, ok) -> {});
+            afterStage.add(new double[] {plan.stages().get(stage).length(), q.mean()});
+            System.out.printf("  after stage %d: needle accuracy %.2f at %d tokens (10 prompts)%n", stage + 1, q.mean(), plan.stages().get(stage).length());
+        });
 
         Path modelDir = out.resolve("model");
         DemoTraining.save(result.model(), modelDir);
@@ -130,6 +139,8 @@ final class DemoCommand implements Command {
             int stage = i;
             o.put("final_loss", result.losses().stream().filter(p -> p.stage() == stage).reduce((a, b) -> b).orElseThrow().loss());
         }
+        ArrayNode as = tr.putArray("needle_accuracy_after_each_stage");
+        for (double[] a : afterStage) as.addObject().put("context_length", (int) a[0]).put("accuracy", a[1]);
         double inside = r.meanUpTo(trained), beyond = beyondMean(r, trained);
         json.put("trained_max_length", trained);
         json.put("accuracy_trained_lengths", inside);
@@ -155,6 +166,13 @@ final class DemoCommand implements Command {
 
     /** Trains on {@code ranks} ring ranks (threads); every rank ends with the same weights, rank 0's are returned. */
     static DemoTraining.Result train(DemoPlan plan, Kernels kernels, int ranks) throws Exception {
+        return train(plan, kernels, ranks, (stage, model) -> {});
+    }
+
+    /** Checks a stage's weights on rank 0 (the other ranks wait at their next collective). */
+    interface StageCheck { void run(int stage, lwm.model.train.TrainableLlama model); }
+
+    static DemoTraining.Result train(DemoPlan plan, Kernels kernels, int ranks, StageCheck check) throws Exception {
         DemoTraining.Listener progress = new DemoTraining.Listener() {
             @Override public void stage(int index, DemoPlan.Stage s, long parameters) {
                 System.out.printf("stage %d/%d: rows of %d tokens, RoPE theta %.0f, %d steps x %d rows (%d parameters)%n",
@@ -167,6 +185,8 @@ final class DemoCommand implements Command {
                 System.out.printf("  stage %d step %4d/%d  loss %.4f  lr %.2e  %.0f tok/s  ETA %.0fs%n",
                         stage + 1, step + 1, steps, loss, lr, tps, (total - done) / tps);
             }
+
+            @Override public void stageEnd(int index, DemoPlan.Stage s, lwm.model.train.TrainableLlama model) { check.run(index, model); }
         };
         if (ranks == 1)
             return DemoTraining.train(plan, kernels, new LocalAttention(kernels), GradientSync.SINGLE, TokenPartition.WHOLE, progress);

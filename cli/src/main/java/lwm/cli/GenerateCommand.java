@@ -33,12 +33,13 @@ final class GenerateCommand implements Command {
             System.out.println("usage: ./lwm generate --model DIR (--prompt TEXT | --prompt-file FILE | --ids 1,2,3) [options]\n\n"
                     + ModelSession.OPTIONS + SAMPLING + "  --json               print {\"output_ids\", \"text\", \"tokens_per_second\"} (prompt ids first)\n"
                     + "  --ranks N            ring-distributed prefill over N MPJ Express rank JVMs (--layout zigzag|contiguous|striped),\n"
-                    + "                       then rank 0 gathers the keys/values and decodes; same output as one process");
+                    + "                       then distributed decode: each rank keeps 1/N of the KV cache; same output as one process");
             return 0;
         }
         boolean json = args.flag("json");
         int maxNew = args.integer("max-new-tokens", 128);
         if (maxNew < 0) throw new UsageError("--max-new-tokens must be >= 0");
+        if (maxNew == 0) throw new UsageError("--max-new-tokens 0 generates nothing (use ./lwm logits to score a prompt)");
         Sampler sampler = sampler(args);
         int ranks = Ranks.requested(args);
         if (ranks > 0 && !Ranks.inRank()) {
@@ -58,30 +59,31 @@ final class GenerateCommand implements Command {
             int[] prompt = s.prompt(args);
             lwm.ring.SequenceLayout layout = Ranks.inRank() ? Ranks.layout(args) : null;
             args.finish();
-            KvCache cache = follower ? null : s.cache(prompt.length + maxNew, log);
-            int[] fullPrompt = prompt;
-            if (Ranks.inRank() && prompt.length > Ranks.world().size()) {
-                // --ranks: every prompt token but the last is prefilled over the ring; rank 0 gathers the
-                // keys/values and decodes alone, starting from the last prompt token
-                long t0 = System.nanoTime();
-                lwm.ring.RingPrefill.intoCache(s.model, Ranks.world(), layout, java.util.Arrays.copyOf(prompt, prompt.length - 1), cache);
-                log.printf("ring prefill of %d tokens on %d ranks (%s) in %.2f s%n", prompt.length - 1, Ranks.world().size(), layout,
-                        (System.nanoTime() - t0) / 1e9);
-                prompt = new int[]{prompt[prompt.length - 1]};
-            }
-            if (follower) return 0;
             int eos = s.tokenizer != null ? s.tokenizer.eosId() : s.checkpoint.config().eosId();
-            StreamDecoder dec = s.tokenizer == null || json ? null : s.tokenizer.streamDecoder();
+            StreamDecoder dec = s.tokenizer == null || json || follower ? null : s.tokenizer.streamDecoder();
             PrintStream out = System.out;
-            if (maxNew == 0) throw new UsageError("--max-new-tokens 0 generates nothing (use ./lwm logits to score a prompt)");
-            Generator.Result r = new Generator(s.model, cache, s.prefillChunk).generate(prompt, maxNew, sampler, id -> id == eos,
-                    ModelSession.progress(log, id -> {
-                        if (json) return true;
-                        if (dec != null) { if (id != eos) out.print(dec.push(id)); }
-                        else out.print(id + " ");
-                        out.flush();
-                        return true;
-                    }));
+            int[] fullPrompt = prompt;
+            Generator.Listener listener = ModelSession.progress(log, id -> {
+                if (json || follower) return true;
+                if (dec != null) { if (id != eos) out.print(dec.push(id)); }
+                else out.print(id + " ");
+                out.flush();
+                return true;
+            });
+            Generator.Result r;
+            if (Ranks.inRank()) {
+                // --ranks: the prompt is prefilled over the ring and every rank keeps its shard of the KV cache;
+                // each decode step merges the ranks' partial attention (lwm.ring.RingDecoder)
+                var decoder = new lwm.ring.RingDecoder(s.model, Ranks.world(), layout, prompt.length, maxNew, s.kvStorage);
+                r = decoder.generate(prompt, maxNew, sampler, id -> id == eos, listener);
+                log.printf("ring prefill of %d tokens on %d ranks (%s); distributed decode, KV cache shards of %s tokens%n",
+                        decoder.prefillLength(), Ranks.world().size(), layout,
+                        java.util.Arrays.toString(Ranks.world().allGather(new int[]{decoder.shard().length()})));
+                if (follower) return 0;
+            } else {
+                KvCache cache = s.cache(prompt.length + maxNew, log);
+                r = new Generator(s.model, cache, s.prefillChunk).generate(prompt, maxNew, sampler, id -> id == eos, listener);
+            }
             if (dec != null) out.print(dec.flush());
             int[] all = new int[fullPrompt.length + r.newTokens().length];
             System.arraycopy(fullPrompt, 0, all, 0, fullPrompt.length);

@@ -29,7 +29,8 @@ final class TrainCommand implements Command {
                       --resume          continue from the latest checkpoint (bit-for-bit the same losses)
                       --stop-after N    stop after global step N (a checkpoint is written there if due)
                       --ranks N         sequence-parallel training over N MPJ Express rank JVMs (RingAttention);
-                                        --sp S (default N; N/S data-parallel replicas), --ulysses U (default 1),
+                                        --sp S (default N; N/S data-parallel replicas, each
+                                        training on its share of the batch_rows global batch), --ulysses U (default 1),
                                         --layout zigzag|contiguous|striped (default zigzag); LWM_RANK_HEAP per rank
                     Plan format: see model/TRAINING.md.""");
             return 0;
@@ -54,7 +55,7 @@ final class TrainCommand implements Command {
                 plan.model().config().layers(), plan.model().config().hiddenSize(), plan.model().config().heads(),
                 plan.model().config().kvHeads(), plan.model().config().vocabSize(), plan.stages().size(), plan.totalSteps(), k.name());
         TrainRun.Parallelism par = groups == null ? TrainRun.Parallelism.single(k)
-                : new TrainRun.Parallelism(groups.attention(), groups.sync(), groups.partition());
+                : new TrainRun.Parallelism(groups.attention(), groups.sync(), groups.partition(), groups.all().replica(), groups.all().replicas());
         TrainRun run = new TrainRun(plan, k, par, enc, out).stopAfter(stopAfter);
         run.run(resume);
         out.println("metrics: " + run.metricsFile() + "\nloss curve: " + plan.output().resolve("loss.png"));

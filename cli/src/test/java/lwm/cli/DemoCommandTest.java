@@ -52,6 +52,8 @@ class DemoCommandTest {
         assertEquals(160000.0, j.get("training").get("stages").get(2).get("rope_theta").asDouble());
         assertTrue(j.get("training").get("stages").get(0).get("final_loss").asDouble() < Math.log(128), "stage 1 learned something");
         assertEquals(2048, j.get("trained_max_length").asInt());
+        assertEquals(3, j.get("training").get("needle_accuracy_after_each_stage").size());
+        assertTrue(r.out().contains("after stage 3: needle accuracy"), r.out());
         JsonNode niah = j.get("niah");
         assertEquals(3, niah.get("context_lengths").size());
         assertEquals(3072, niah.get("context_lengths").get(2).asInt(), "the grid reaches beyond the trained length");
@@ -153,7 +155,7 @@ class DemoCommandTest {
         Result scale = run("demo", "--scale", "0");
         assertEquals(2, scale.code());
         assertTrue(scale.err().contains("--scale"), scale.err());
-        assertEquals(4000, DemoCommand.defaultPlan(1, 4).stages().get(0).steps(), "--scale multiplies the steps");
+        assertEquals(10000, DemoCommand.defaultPlan(1, 4).stages().get(0).steps(), "--scale multiplies the steps");
         Result opt = run("demo", "--bogus");
         assertEquals(2, opt.code());
         assertTrue(opt.err().contains("unknown option --bogus"), opt.err());

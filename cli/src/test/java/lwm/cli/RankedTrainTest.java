@@ -40,6 +40,21 @@ class RankedTrainTest {
         assertTrue(Files.exists(four.resolve("run/stages/0-a/model.safetensors")));
     }
 
+    /** Two data-parallel replicas (--sp 1): each trains on its row of the 2-row global batch; same curve as one process. */
+    @Test void twoReplicasTrainLikeOne(@TempDir Path dir) throws Exception {
+        Path one = Files.createDirectories(dir.resolve("one")), two = Files.createDirectories(dir.resolve("two"));
+        Path p1 = TrainCommandTest.plan(one, ", \"batch_rows\": 2"), p2 = TrainCommandTest.plan(two, ", \"batch_rows\": 2");
+        TrainCommandTest.Run single = TrainCommandTest.main("train", "--plan", p1.toString());
+        assertEquals(0, single.code(), single.err());
+        TrainCommandTest.Run ranked = TrainCommandTest.main("train", "--plan", p2.toString(), "--ranks", "2", "--sp", "1");
+        assertEquals(0, ranked.code(), ranked.out() + ranked.err());
+        assertTrue(ranked.out().contains("2 data-parallel replicas of 1 rows"), ranked.out());
+        double[] a = losses(one.resolve("run/metrics.jsonl")), b = losses(two.resolve("run/metrics.jsonl"));
+        assertEquals(3, a.length);
+        assertEquals(a.length, b.length);
+        for (int i = 0; i < a.length; i++) assertEquals(a[i], b[i], 1e-4 * Math.max(1, a[i]), "step " + (i + 1));
+    }
+
     @Test void badRankCountsAndOrphanOptionsAreUsageErrors(@TempDir Path dir) throws Exception {
         Path p = TrainCommandTest.plan(dir, "");
         assertEquals(2, TrainCommandTest.main("train", "--plan", p.toString(), "--ranks", "0").code());

@@ -5,6 +5,7 @@ import lwm.kernels.Kernels;
 import lwm.kernels.RopeStyle;
 import lwm.model.parallel.AttentionOp;
 import lwm.model.parallel.LocalAttention;
+import lwm.model.parallel.ShardMerge;
 
 import java.util.Arrays;
 
@@ -21,6 +22,8 @@ import java.util.Arrays;
  *       With {@link LocalAttention} that is a plain prefill; a sequence-parallel op (the ring module) makes
  *       the same call see every rank's keys/values, each rank holding its local tokens and their global
  *       positions.</li>
+ *   <li>{@link #forwardSharded}: decoding over a KV cache split across ranks; each rank attends its own
+ *       shard and a {@link ShardMerge} (the ring module) combines the partials by log-sum-exp.</li>
  * </ul>
  * An instance serves one sequence of calls at a time (it reuses scratch buffers); share the weights,
  * not the model, between threads.
@@ -81,7 +84,22 @@ public final class LlamaModel {
         return run(ids, positions, cache, op, logits);
     }
 
+    /**
+     * Distributed decoding: {@code shard} is this rank's part of a KV cache split over ranks. Every rank
+     * passes the same tokens; the one with {@code store} appends their keys/values to its shard (and so
+     * attends them), each rank attends the queries over its own shard and {@code merge} combines the
+     * partials, so the returned logits are those of attention over the whole cache, on every rank.
+     */
+    public float[] forwardSharded(int[] ids, int[] positions, KvCache shard, boolean store, ShardMerge merge, Logits logits) {
+        if (shard == null || merge == null) throw new IllegalArgumentException("sharded forward needs the local shard and a merge");
+        return run(ids, positions, shard, store, null, merge, logits);
+    }
+
     private float[] run(int[] ids, int[] positions, KvCache cache, AttentionOp localOp, Logits logits) {
+        return run(ids, positions, cache, true, localOp, null, logits);
+    }
+
+    private float[] run(int[] ids, int[] positions, KvCache cache, boolean store, AttentionOp localOp, ShardMerge shards, Logits logits) {
         int n = ids.length, H = c.hiddenSize(), Q = c.qDim(), KV = c.kvDim();
         if (positions.length != n) throw new IllegalArgumentException(n + " ids but " + positions.length + " positions");
         if (n == 0) throw new IllegalArgumentException("no tokens to run");
@@ -98,17 +116,19 @@ public final class LlamaModel {
             k.linear(xn, 0, L.wv(), vv, 0, n, KV, H);
             k.rope(q, 0, n, c.heads(), c.headDim(), positions, 0, c.ropeTheta(), rope, false);
             k.rope(kk, 0, n, c.kvHeads(), c.headDim(), positions, 0, c.ropeTheta(), rope, false);
-            if (cache != null) cache.write(l, kk, 0, vv, 0, n, positions, 0);
+            if (cache != null && store) cache.write(l, kk, 0, vv, 0, n, positions, 0);
             if (localOp != null) {
                 localOp.forward(args(q, kk, vv, att, new float[n * c.heads()], n, n, positions, positions));
             } else {
-                attendCache(l, q, n, positions, cache, att);
+                float[] lse = new float[n * c.heads()];
+                attendCache(l, q, n, positions, cache, store ? n : 0, att, lse);
+                if (shards != null) shards.merge(att, lse, n * c.heads(), c.headDim());
             }
             k.linear(att, 0, L.wo(), xn, 0, n, H, Q);
             add(x, xn, n * H);
             feedForward(L, x, n);
         }
-        if (cache != null) cache.advance(n);
+        if (cache != null && store) cache.advance(n);
         return head(x, n, logits);
     }
 
@@ -118,15 +138,16 @@ public final class LlamaModel {
     }
 
     /**
-     * Attention of n queries over every page of the cache (which already holds these tokens' keys). Pages
-     * are attended one at a time and merged: out = sum_p exp(lse_p - lse) out_p with lse = logsumexp(lse_p).
+     * Attention of n queries over every page of the cache (which already holds the {@code written} keys of
+     * this pass). Pages are attended one at a time and merged: out = sum_p exp(lse_p - lse) out_p with
+     * lse = logsumexp(lse_p). With no visible page, out = 0 and lse = -inf (an empty shard).
      */
-    private void attendCache(int layer, float[] q, int n, int[] qPos, KvCache cache, float[] out) {
+    private void attendCache(int layer, float[] q, int n, int[] qPos, KvCache cache, int written, float[] out, float[] lse) {
         int heads = c.heads(), D = c.headDim();
-        int filled = cache.length() + n; // tokens visible to this pass, counting the ones just written
+        int filled = cache.length() + written; // tokens visible to this pass, counting the ones just written
         int maxQ = Integer.MIN_VALUE;
         for (int i = 0; i < n; i++) maxQ = Math.max(maxQ, qPos[i]);
-        float[] lse = new float[n * heads], pOut = null, pLse = null;
+        float[] pOut = null, pLse = null;
         float[] kScratch = null, vScratch = null;
         if (cache.storage() != KvCache.Storage.F32) {
             int need = Math.min(cache.pageTokens(), filled) * c.kvDim();
@@ -150,7 +171,10 @@ public final class LlamaModel {
             attention.forward(args(q, kp, vp, pOut, pLse, n, tokens, qPos, kPos));
             merge(out, lse, pOut, pLse, n * heads, D);
         }
-        if (first) Arrays.fill(out, 0, n * heads * D, 0f);
+        if (first) {
+            Arrays.fill(out, 0, n * heads * D, 0f);
+            Arrays.fill(lse, 0, n * heads, Float.NEGATIVE_INFINITY);
+        }
     }
 
     private static int minPos(int[] pos, int n) {
@@ -160,7 +184,7 @@ public final class LlamaModel {
     }
 
     /** Folds one partial attention result (pOut, pLse) into the running one (out, lse). */
-    static void merge(float[] out, float[] lse, float[] pOut, float[] pLse, int rows, int D) {
+    public static void merge(float[] out, float[] lse, float[] pOut, float[] pLse, int rows, int D) {
         for (int r = 0; r < rows; r++) {
             float a = lse[r], b = pLse[r];
             if (b == Float.NEGATIVE_INFINITY) continue;

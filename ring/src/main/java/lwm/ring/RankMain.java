@@ -70,7 +70,7 @@ public final class RankMain {
             String[] rest = java.util.Arrays.copyOfRange(args, 1, args.length);
             task.run(world, rest);
             // nobody leaves while a peer still needs it; a rank that finished early (a generate follower
-            // while rank 0 decodes) may wait here as long as it takes: the supervisor watches for deaths
+            // while rank 0 prints) may wait here as long as it takes: the supervisor watches for deaths
             System.setProperty("lwm.ring.timeout", "inf");
             world.barrier();
             link.done();

@@ -7,8 +7,8 @@ import lwm.model.parallel.TokenPartition;
  * Ring-distributed prefill for inference: every rank runs the model on its shard of the prompt (global
  * positions, so RoPE and the causal mask are those of the whole prompt) with {@link RingAttention} over
  * {@code ring}, so no rank ever holds more than its block of keys/values; the logits come back in
- * global token order. This is what {@code ./lwm logits --ranks N} and the prefill of
- * {@code ./lwm generate --ranks N} compute; the result equals the one-rank forward.
+ * global token order. This is what {@code ./lwm logits --ranks N} computes (generation keeps the keys/values
+ * where they are: {@link RingDecoder}); the result equals the one-rank forward.
  */
 public final class RingPrefill {
     private RingPrefill() {}
@@ -75,56 +75,5 @@ public final class RingPrefill {
         for (int i = 0; i < s; i++) argmax[order[i]] = amAll[i];
         int[] rowCounts = ring.allGather(new int[]{lastRow.length});
         return new Scores(argmax, ring.allGatherV(lastRow, rowCounts));
-    }
-
-    /**
-     * Ring-distributed prefill of {@code ids} whose keys/values end in rank 0's {@code rootCache} (null on the
-     * other ranks), appended after what it holds, so rank 0 can decode from there exactly as after a local
-     * prefill. Each rank runs its shard with ring attention into a private cache; then, layer by layer, the
-     * shards' keys/values (already rotated) and positions travel to rank 0, which writes them in rank order
-     * (the cache masks by position, so order within the cache does not matter). Collective over {@code ring}.
-     */
-    public static void intoCache(LlamaModel model, Communicator ring, TokenPartition layout, int[] ids, lwm.model.KvCache rootCache) {
-        if ((ring.rank() == 0) != (rootCache != null)) throw new IllegalArgumentException("exactly rank 0 passes the cache that receives the prompt");
-        int s = ids.length;
-        int[] idx = layout.localTokens(s);
-        if (idx.length == 0) throw new IllegalArgumentException("prompt of " + s + " tokens leaves rank " + ring.rank() + " of " + ring.size() + " without tokens");
-        int[] local = new int[idx.length];
-        for (int i = 0; i < idx.length; i++) local[i] = ids[idx[i]];
-        lwm.model.KvCache mine = model.newCache(idx.length, lwm.model.KvCache.Storage.F32);
-        model.forwardLocal(local, idx, new RingAttention(ring, model.kernels()), mine, LlamaModel.Logits.NONE);
-        int[] counts = ring.allGather(new int[]{idx.length});
-        int[] pos = ring.allGatherV(idx, counts);
-        int kvDim = model.config().kvDim(), p = ring.size();
-        for (int l = 0; l < model.config().layers(); l++) {
-            float[] k = flatten(mine, l, true, idx.length), v = flatten(mine, l, false, idx.length);
-            if (ring.rank() != 0) {
-                Request.awaitAll(ring.isend(k, 0, k.length, 0, 2 * (l % 1000)), ring.isend(v, 0, v.length, 0, 2 * (l % 1000) + 1));
-                continue;
-            }
-            float[] allK = new float[s * kvDim], allV = new float[s * kvDim];
-            System.arraycopy(k, 0, allK, 0, k.length);
-            System.arraycopy(v, 0, allV, 0, v.length);
-            Request[] reqs = new Request[2 * (p - 1)];
-            for (int r = 1, off = counts[0]; r < p; off += counts[r], r++) {
-                reqs[2 * r - 2] = ring.irecv(allK, off * kvDim, counts[r] * kvDim, r, 2 * (l % 1000));
-                reqs[2 * r - 1] = ring.irecv(allV, off * kvDim, counts[r] * kvDim, r, 2 * (l % 1000) + 1);
-            }
-            Request.awaitAll(reqs);
-            rootCache.write(l, allK, 0, allV, 0, s, pos, 0);
-        }
-        if (rootCache != null) rootCache.advance(s);
-    }
-
-    private static float[] flatten(lwm.model.KvCache c, int layer, boolean keys, int n) {
-        int kvDim = c.kvDim();
-        float[] out = new float[n * kvDim];
-        for (int pg = 0, done = 0; done < n; pg++) {
-            int t = Math.min(c.pageTokens(), n - done);
-            float[] page = keys ? c.keysFilled(layer, pg, t, null) : c.valuesFilled(layer, pg, t, null);
-            System.arraycopy(page, 0, out, done * kvDim, t * kvDim);
-            done += t;
-        }
-        return out;
     }
 }

@@ -22,14 +22,18 @@ public final class ClOps implements AutoCloseable {
             AttentionBackwardQKernel.class, AttentionBackwardKvKernel.class, AttentionDeltaKernel.class,
             RmsNormKernel.class, RmsNormBackwardKernel.class, RmsNormDwKernel.class, RopeKernel.class, SoftmaxKernel.class,
             SwigluKernel.class, EmbeddingKernel.class, CrossEntropyKernel.class, AdamWKernel.class,
-            MatmulWideKernel.class, AttentionForwardWideKernel.class, AxpyKernel.class);
+            MatmulWideKernel.class, AttentionForwardWideKernel.class, AxpyKernel.class, MatmulVecKernel.class, MatmulVecDbKernel.class);
 
     /** Which register-tile layout the matmul and attention-forward kernels use (both give the same results). */
     public enum Layout {
         /** rows and columns of a work-item strided by 16: scalar local reads ({@link MatmulKernel}, {@link AttentionForwardKernel}) */
         STRIDED,
         /** consecutive rows and columns, static local arrays: wide local reads ({@link MatmulWideKernel}, {@link AttentionForwardWideKernel}) */
-        WIDE
+        WIDE,
+        /** WIDE with the matmul's local tiles read as float4 ({@link MatmulVecKernel}); attention as in WIDE */
+        VECTOR,
+        /** VECTOR with double-buffered local tiles, one barrier per k-tile ({@link MatmulVecDbKernel}); attention as in WIDE */
+        VECTOR_DB
     }
 
     private final ClContext ctx;
@@ -39,7 +43,9 @@ public final class ClOps implements AutoCloseable {
     private ClBuffer rinv;
 
     /** The default layout is {@link Layout#WIDE}: on the H200 its attention forward ran 1.13x faster and its matmul 1.02x (bench/gpu/RESULTS.md). */
-    public ClOps(ClContext ctx) { this(ctx, Layout.WIDE); }
+    public ClOps(ClContext ctx) { this(ctx, DEFAULT_LAYOUT); }
+
+    public static final Layout DEFAULT_LAYOUT = Layout.WIDE;
 
     public ClOps(ClContext ctx, Layout layout) {
         this.ctx = ctx;
@@ -110,7 +116,7 @@ public final class ClOps implements AutoCloseable {
             return;
         }
         boolean f32 = bKind == ClWeight.Kind.F32;
-        ctx.program(layout == Layout.WIDE ? MatmulWideKernel.class : MatmulKernel.class).launch()
+        ctx.program(switch (layout) { case STRIDED -> MatmulKernel.class; case WIDE -> MatmulWideKernel.class; case VECTOR -> MatmulVecKernel.class; case VECTOR_DB -> MatmulVecDbKernel.class; }).launch()
                 .buf("a", a).buf("b", f32 ? b : noF).buf("bh", f32 ? noS : b).buf("c", c)
                 .i("aOff", aOff).i("bOff", bOff).i("cOff", cOff).i("aStride", aStride).i("bStride", bStride).i("cStride", cStride)
                 .i("m", m).i("n", n).i("k", k).i("transA", transA ? 1 : 0).i("transB", transB ? 1 : 0)
@@ -224,7 +230,7 @@ public final class ClOps implements AutoCloseable {
 
     public void attentionForward(ClAttention a) {
         if (a.tokensQ() == 0) return;
-        ClProgram.Launch l = bindAttention(ctx.program(layout == Layout.WIDE ? AttentionForwardWideKernel.class
+        ClProgram.Launch l = bindAttention(ctx.program(layout != Layout.STRIDED ? AttentionForwardWideKernel.class
                 : AttentionForwardKernel.class).launch(), a)
                 .buf("out", a.out()).i("outOff", a.outOff());
         // tokensK = 0: the kernel still runs and writes O = 0, lse = -inf for every row

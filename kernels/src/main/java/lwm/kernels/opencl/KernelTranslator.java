@@ -57,6 +57,7 @@ public final class KernelTranslator {
             code = staticLocals(code, params, kernelClass.getAnnotation(StaticLocals.class).privateArrays());
             params = params.stream().filter(p -> p.kind() != Kind.LOCAL).toList();
         }
+        if (kernelClass.isAnnotationPresent(VectorLocalReads.class)) code = vectorLocalReads(kernelClass, code);
         return new Source(kernelClass.getSimpleName(), code, params);
     }
 
@@ -78,7 +79,9 @@ public final class KernelTranslator {
         for (Param p : params) {
             if (p.kind() == Kind.LOCAL) {
                 long elems = p.localBytes() / (p.clType().equals("short") ? 2 : 4);
-                decls.append("\n   __local ").append(p.clType()).append(' ').append(p.name()).append('[').append(elems).append("];");
+                // 16-byte aligned so that VectorLocalReads' 128-bit reads at multiples of 4 floats are aligned
+                decls.append("\n   __local ").append(p.clType()).append(' ').append(p.name()).append('[').append(elems)
+                        .append("] __attribute__((aligned(16)));");
             } else {
                 sig.append(sep).append(p.kind() == Kind.GLOBAL ? "__global " + p.clType() + " *" : p.clType() + " ").append(p.name());
                 sep = ", \n   ";
@@ -98,6 +101,52 @@ public final class KernelTranslator {
         if (copies < 0) throw new OpenClException("unexpected kernel prologue");
         copies += "this->passid = passid;".length();
         return code.substring(0, m.start()) + sig + rest.substring(0, copies) + THIS_FIELD.matcher(rest.substring(copies)).replaceAll("$1");
+    }
+
+    private static final Pattern LOCAL_DECL = Pattern.compile("__local float (\\w+)\\[\\d+\\] __attribute__\\(\\(aligned\\(16\\)\\)\\);");
+    private static final Pattern FOUR_LOOP = Pattern.compile(
+            "(?m)^(\\s*)#pragma unroll\n\\s*for \\(int (\\w+) = 0; \\2<4; \\2\\+\\+\\)\\{\n((?:[^\n{}]*\n)+?)\\s*\\}\n");
+    private static final Pattern READ4 = Pattern.compile("^\\s*(\\w+)\\[(?:(\\d+) \\+ )?(\\w+)\\]  = (\\w+)\\[\\((.+) \\+ (\\w+)\\)\\];$");
+
+    /**
+     * The {@link VectorLocalReads} rewrite: each four-trip loop whose body is only {@code r[c + i] = loc[(base + i)]}
+     * reads of kernel-scope local float arrays becomes one {@code float4} read per statement. Loops of any other
+     * shape stay as they are; an annotated kernel without one such loop is an error (the mark would be dead).
+     */
+    static String vectorLocalReads(Class<?> cls, String code) {
+        java.util.Set<String> locals = new java.util.HashSet<>();
+        Matcher d = LOCAL_DECL.matcher(code);
+        while (d.find()) locals.add(d.group(1));
+        if (locals.isEmpty()) throw new OpenClException(cls.getSimpleName() + ": @VectorLocalReads needs @StaticLocals float @Local arrays");
+        Matcher m = FOUR_LOOP.matcher(code);
+        StringBuilder sb = new StringBuilder();
+        int rewritten = 0;
+        while (m.find()) {
+            String ind = m.group(1), var = m.group(2);
+            StringBuilder out = new StringBuilder(ind + "{\n");
+            boolean ok = true;
+            int v = 0;
+            for (String stmt : m.group(3).split("\n")) {
+                Matcher r = READ4.matcher(stmt);
+                if (!r.matches() || !r.group(3).equals(var) || !r.group(6).equals(var) || !locals.contains(r.group(4))) {
+                    ok = false;
+                    break;
+                }
+                int c = r.group(2) == null ? 0 : Integer.parseInt(r.group(2));
+                String tmp = "lv" + rewritten + "_" + v++;
+                out.append(ind).append("   float4 ").append(tmp).append(" = *((__local const float4 *)&").append(r.group(4)).append('[')
+                        .append(r.group(5)).append("]);\n");
+                String[] lane = {"x", "y", "z", "w"};
+                for (int i = 0; i < 4; i++)
+                    out.append(ind).append("   ").append(r.group(1)).append('[').append(c + i).append("] = ").append(tmp).append('.').append(lane[i]).append(";\n");
+            }
+            out.append(ind).append("}\n");
+            if (ok) rewritten++;
+            m.appendReplacement(sb, Matcher.quoteReplacement(ok ? out.toString() : m.group(0)));
+        }
+        m.appendTail(sb);
+        if (rewritten == 0) throw new OpenClException(cls.getSimpleName() + ": @VectorLocalReads found no four-wide local read loop to rewrite");
+        return sb.toString();
     }
 
     private static String fixHelpers(String code) {

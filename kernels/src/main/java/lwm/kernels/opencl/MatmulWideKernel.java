@@ -10,7 +10,7 @@ package lwm.kernels.opencl;
  * bench/gpu/results/h200-run3/ptx.tgz), yet this kernel ran 1.15x faster than {@link MatmulKernel} on the H200.
  */
 @StaticLocals
-public final class MatmulWideKernel extends ClKernel {
+public class MatmulWideKernel extends ClKernel {
     static final int TILE = 128, KT = 16, LD = 132, WG = 16;
 
     public float[] a, b, c;

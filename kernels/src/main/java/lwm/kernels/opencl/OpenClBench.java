@@ -12,8 +12,8 @@ import java.util.SplittableRandom;
  * the median of several timed repetitions after a warm-up, and each big result is spot-checked against
  * double-precision dot products at sampled entries, so a fast wrong kernel cannot report a speed.
  * FLOP counts follow the usual convention: matmul 2n^3; attention forward 4*S^2*D*H (halved when
- * causal); forward+backward 3.5x the forward. Both register-tile layouts are measured: the default
- * ({@link ClOps.Layout#WIDE}) and, tagged {@code _strided}, the other. Prints a table and one JSON line per result
+ * causal); forward+backward 3.5x the forward. Every layout's matmul and both attention-forward kernels are measured:
+ * the default ({@link ClOps#DEFAULT_LAYOUT}) untagged, the others tagged with the layout ({@code _strided}, ...). Prints a table and one JSON line per result
  * ({@code bench/gpu/compare.py} pairs them with the PyTorch peer).
  *
  * <p>Usage: {@code OpenClBench [--device N | --device-match TEXT] [--n 8192] [--seq 8192] [--heads 32]
@@ -43,15 +43,15 @@ public final class OpenClBench {
         ClDevice dev = match != null ? ClDevices.find(match) : ClDevices.get(index);
         System.out.println("device: " + dev.describe());
         long t0 = System.nanoTime();
-        try (ClContext ctx = ClContext.open(dev); ClOps ops = new ClOps(ctx, ClOps.Layout.WIDE);
-             ClOps strided = new ClOps(ctx, ClOps.Layout.STRIDED)) {
+        try (ClContext ctx = ClContext.open(dev); ClOps ops = new ClOps(ctx)) {
             System.out.printf("compiled %d kernels for the device in %.1f s%n", ClOps.KERNELS.size(), (System.nanoTime() - t0) / 1e9);
             if (dump != null) dumpBinaries(ctx, java.nio.file.Path.of(dump));
             List<String> json = new ArrayList<>();
-            json.add(matmul(ops, n, reps));
-            json.add(matmul(strided, n, reps));
-            for (boolean causal : new boolean[] {true, false}) json.addAll(attention(ops, seq, heads, hd, causal, reps));
-            for (boolean causal : new boolean[] {true, false}) json.addAll(attention(strided, seq, heads, hd, causal, reps));
+            // every matmul layout; the attention forward has two kernels (VECTOR* use WIDE's), so two layouts
+            for (ClOps.Layout l : ClOps.Layout.values())
+                try (ClOps o = new ClOps(ctx, l)) { json.add(matmul(o, n, reps)); }
+            for (ClOps.Layout l : new ClOps.Layout[] {ClOps.Layout.WIDE, ClOps.Layout.STRIDED})
+                try (ClOps o = new ClOps(ctx, l)) { for (boolean causal : new boolean[] {true, false}) json.addAll(attention(o, seq, heads, hd, causal, reps)); }
             json.forEach(System.out::println);
         }
     }
@@ -63,7 +63,7 @@ public final class OpenClBench {
     static void dumpBinaries(ClContext ctx, java.nio.file.Path dir) {
         try {
             java.nio.file.Files.createDirectories(dir);
-            for (Class<? extends ClKernel> k : List.of(MatmulKernel.class, MatmulWideKernel.class, AttentionForwardKernel.class,
+            for (Class<? extends ClKernel> k : List.of(MatmulKernel.class, MatmulWideKernel.class, MatmulVecKernel.class, MatmulVecDbKernel.class, AttentionForwardKernel.class,
                     AttentionForwardWideKernel.class, AttentionBackwardQKernel.class, AttentionBackwardKvKernel.class)) {
                 byte[] bin = ctx.program(k).binary();
                 java.nio.file.Files.write(dir.resolve(k.getSimpleName() + ".ptx"), bin);
@@ -123,7 +123,7 @@ public final class OpenClBench {
                 err = Math.max(err, Math.abs(c[i * n + j] - want) / (1 + Math.abs(want)));
             }
             double tflops = 2.0 * n * n * n / s / 1e12;
-            String tag = ops.layout() == ClOps.Layout.STRIDED ? "_strided" : "";
+            String tag = tag(ops);
             System.out.printf("matmul%s f32 %d^3: %.2f ms, %.3g TFLOP/s, max sampled rel error %.2e%n", tag, n, s * 1e3, tflops, err);
             check(err, 1e-4, "matmul");
             return String.format("{\"op\":\"matmul_f32%s\",\"n\":%d,\"ms\":%.3f,\"tflops\":%.4g,\"max_rel_err\":%.3e}", tag, n, s * 1e3, tflops, err);
@@ -162,7 +162,7 @@ public final class OpenClBench {
             boolean finite = true;
             for (float x : g) finite &= Float.isFinite(x);
             double flops = 4.0 * seq * (double) seq * hd * heads * (causal ? 0.5 : 1);
-            String m = (causal ? "causal" : "full") + (ops.layout() == ClOps.Layout.STRIDED ? "_strided" : "");
+            String m = (causal ? "causal" : "full") + tag(ops);
             System.out.printf("attention fwd %s S=%d H=%d D=%d: %.2f ms, %.3g TFLOP/s, max sampled rel error %.2e%n", m, seq, heads, hd,
                     fwd * 1e3, flops / fwd / 1e12, err);
             System.out.printf("attention fwd+bwd %s: %.2f ms, %.3g TFLOP/s (gradients finite: %s)%n", m, both * 1e3, 3.5 * flops / both / 1e12, finite);
@@ -197,6 +197,11 @@ public final class OpenClBench {
             err = Math.max(err, Math.abs(o[(i * heads + h) * hd + x] - want) / (1 + Math.abs(want)));
         }
         return err;
+    }
+
+    /** Results of the default layout are untagged, the others carry the layout's name ({@code _strided}, ...). */
+    static String tag(ClOps ops) {
+        return ops.layout() == ClOps.DEFAULT_LAYOUT ? "" : "_" + ops.layout().name().toLowerCase(Locale.ROOT);
     }
 
     static void check(double err, double tol, String what) {

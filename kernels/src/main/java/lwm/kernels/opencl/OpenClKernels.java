@@ -20,7 +20,7 @@ public final class OpenClKernels implements Kernels, AutoCloseable {
         this(ClContext.open(deviceIndex));
     }
 
-    public OpenClKernels(ClContext ctx) { this(ctx, ClOps.Layout.WIDE); }
+    public OpenClKernels(ClContext ctx) { this(ctx, ClOps.DEFAULT_LAYOUT); }
 
     public OpenClKernels(ClContext ctx, ClOps.Layout layout) {
         this.ctx = ctx;

@@ -57,8 +57,8 @@ class OpenClKernelsTest {
 
     @Test
     void matmulVariantsMatchReference() {
-        int[][] shapes = {{1, 1, 1}, {7, 13, 5}, {33, 130, 17}, {129, 131, 40}, {5, 3, 300}};
-        for (OpenClKernels cl : OpenClTestDevice.bothLayouts())
+        int[][] shapes = {{1, 1, 1}, {7, 13, 5}, {33, 130, 17}, {129, 131, 40}, {5, 3, 300}, {257, 133, 35}};
+        for (OpenClKernels cl : OpenClTestDevice.allLayouts())
         for (int[] s : shapes) {
             int m = s[0], n = s[1], k = s[2];
             for (int variant = 0; variant < 3; variant++)
@@ -89,7 +89,7 @@ class OpenClKernelsTest {
     @Test
     void linearWithEveryWeightDtype() {
         try (Arena arena = Arena.ofConfined()) {
-            for (OpenClKernels cl : OpenClTestDevice.bothLayouts())
+            for (OpenClKernels cl : OpenClTestDevice.allLayouts())
             for (DType dt : new DType[] {DType.F32, DType.BF16, DType.F16})
                 for (int rows : new int[] {1, 5, 130}) {
                     int out = 37, in = 70;

@@ -10,7 +10,7 @@ import org.junit.jupiter.api.Assumptions;
 final class OpenClTestDevice {
     private OpenClTestDevice() {}
 
-    private static OpenClKernels kernels, strided;
+    private static OpenClKernels kernels, strided, vector, vectorDb;
 
     static synchronized OpenClKernels kernels() {
         Assumptions.assumeFalse("1".equals(System.getenv("LWM_NO_OPENCL")), "LWM_NO_OPENCL=1: OpenCL tests skipped on purpose");
@@ -26,5 +26,16 @@ final class OpenClTestDevice {
         OpenClKernels k = kernels();
         if (strided == null) strided = new OpenClKernels(k.ops().context(), ClOps.Layout.STRIDED);
         return java.util.List.of(k, strided);
+    }
+
+    /** Every layout, for the matmul tests (VECTOR and VECTOR_DB differ from WIDE in their matmul only). */
+    static synchronized java.util.List<OpenClKernels> allLayouts() {
+        OpenClKernels k = kernels();
+        if (vector == null) vector = new OpenClKernels(k.ops().context(), ClOps.Layout.VECTOR);
+        if (vectorDb == null) vectorDb = new OpenClKernels(k.ops().context(), ClOps.Layout.VECTOR_DB);
+        java.util.List<OpenClKernels> all = new java.util.ArrayList<>(bothLayouts());
+        all.add(vector);
+        all.add(vectorDb);
+        return all;
     }
 }

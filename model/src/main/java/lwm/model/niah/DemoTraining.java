@@ -37,6 +37,9 @@ public final class DemoTraining {
         default void stage(int index, DemoPlan.Stage s, long parameters) {}
 
         default void step(int stage, int step, int stageSteps, double loss, double lr, long tokensDone, long tokensTotal, double seconds) {}
+
+        /** After the last step of a stage, with the weights as they are then (every rank passes its own). */
+        default void stageEnd(int index, DemoPlan.Stage s, TrainableLlama model) {}
     }
 
     /** One point of the loss curve: global step, stage, loss. */
@@ -71,8 +74,16 @@ public final class DemoTraining {
                 losses.add(new LossPoint(global++, si, res.loss()));
                 listener.step(si, step, s.steps(), res.loss(), res.lr(), done, total, (System.nanoTime() - t0) / 1e9);
             }
+            listener.stageEnd(si, s, model);
         }
         return new Result(model, losses, (System.nanoTime() - t0) / 1e9);
+    }
+
+    /** Inference weights viewing the trainable parameters (no copy). */
+    public static lwm.model.LlamaWeights weightsOf(TrainableLlama model) {
+        Map<String, Tensor> tensors = new LinkedHashMap<>();
+        for (Param p : model.params()) tensors.put(p.name, p.tensor());
+        return lwm.model.LlamaWeights.from(model.config(), lwm.model.TensorSource.of(tensors));
     }
 
     /** Writes the model as a Hugging Face checkpoint directory (config.json + model.safetensors, f32). */

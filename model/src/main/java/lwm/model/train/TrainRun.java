@@ -32,13 +32,36 @@ import java.util.List;
  * ({@code stages/<i>-<name>}). {@link #run(boolean) run(true)} resumes from the latest checkpoint and
  * reproduces bit for bit the losses an uninterrupted run would have had.
  *
- * <p>Only rank 0 writes files; every rank runs the same steps on the same rows.
+ * <p>Only rank 0 writes files. Data parallelism: a stage's {@code batch_rows} is the global batch (as
+ * LWM's batch size, sharded over its data-parallel axis); replica r of R trains on rows r, r+R, r+2R, ...
+ * of it, and the ranks of one sequence-parallel group share their replica's rows. Every rank still
+ * reads the whole global batch from its own loader, so all loaders stay in the same state and the data
+ * position in a checkpoint is exact whatever the replica count (a run may resume with other ranks).
+ * The trainer sums loss denominators and gradients over the world, so the step equals one process
+ * training on the whole global batch.
  */
 public final class TrainRun {
 
-    /** The distributed seams; {@link #single} for one process. */
-    public record Parallelism(AttentionOp attention, GradientSync sync, TokenPartition partition) {
+    /**
+     * The distributed seams; {@link #single} for one process. {@code replica} of {@code replicas} is
+     * this rank's data-parallel replica (the rows it trains on), {@code sync} reduces over all of them.
+     */
+    public record Parallelism(AttentionOp attention, GradientSync sync, TokenPartition partition, int replica, int replicas) {
+        public Parallelism {
+            if (replicas < 1 || replica < 0 || replica >= replicas) throw new IllegalArgumentException("replica " + replica + " of " + replicas);
+        }
+
+        /** Sequence parallelism only: one replica. */
+        public Parallelism(AttentionOp attention, GradientSync sync, TokenPartition partition) { this(attention, sync, partition, 0, 1); }
+
         public static Parallelism single(Kernels k) { return new Parallelism(new LocalAttention(k), GradientSync.SINGLE, TokenPartition.WHOLE); }
+
+        /** This replica's share of a global batch: rows replica, replica + replicas, ... */
+        public <T> List<T> share(List<T> global) {
+            List<T> mine = new ArrayList<>((global.size() + replicas - 1) / replicas);
+            for (int i = replica; i < global.size(); i += replicas) mine.add(global.get(i));
+            return mine;
+        }
     }
 
     /** One logged step. */
@@ -116,9 +139,11 @@ public final class TrainRun {
             AdamW opt = new AdamW(model.params(), o.beta1(), o.beta2(), o.eps(), o.weightDecay(), o.clip());
             if (resumingHere) Checkpoints.loadOptimizer(resumeDir, model, opt);
             int firstStep = resumingHere ? state.stageStep() : 0;
-            if (firstStep < stage.steps()) out.printf("stage %d/%d '%s': seq_len %d, rope_theta %.4g, %d steps of %d rows (%d tokens), lr %.3g%s%n",
+            if (firstStep < stage.steps()) out.printf("stage %d/%d '%s': seq_len %d, rope_theta %.4g, %d steps of %d rows (%d tokens%s), lr %.3g%s%n",
                     s + 1, plan.stages().size(), stage.name(), stage.seqLen(), stage.ropeTheta(), stage.steps(), stage.batchRows(),
-                    stage.tokensPerBatch(), stage.schedule().peak(), firstStep > 0 ? ", resuming at step " + firstStep : "");
+                    stage.tokensPerBatch(), par.replicas() == 1 ? "" : "; " + par.replicas() + " data-parallel replicas of "
+                            + (stage.batchRows() / par.replicas()) + (stage.batchRows() % par.replicas() == 0 ? "" : "-" + (stage.batchRows() / par.replicas() + 1)) + " rows",
+                    stage.schedule().peak(), firstStep > 0 ? ", resuming at step " + firstStep : "");
 
             try (JsonlDocuments docs = JsonlDocuments.open(stage.data(), encoder)) {
                 PackingLoader loader = new PackingLoader(docs, stage.seqLen(), plan.data().seed() + s, plan.data().resetPositions(),
@@ -128,16 +153,18 @@ public final class TrainRun {
                     long ts = System.nanoTime();
                     List<PackedRow> rows = new ArrayList<>(stage.batchRows());
                     for (int r = 0; r < stage.batchRows(); r++) rows.add(loader.next());
-                    Trainer.StepResult res = trainer.train(rows, stage.schedule().at(step));
+                    long batchTokens = 0;
+                    for (PackedRow row : rows) batchTokens += row.length();
+                    Trainer.StepResult res = trainer.train(par.share(rows), stage.schedule().at(step));
                     if (!Double.isFinite(res.loss())) throw new IllegalStateException("loss is " + res.loss() + " at step " + (global + 1) + " (stage '" + stage.name() + "'): lower the learning rate");
                     global++;
                     double secs = (System.nanoTime() - ts) / 1e9;
-                    sessionTokens += res.tokens();
-                    doneTokens += res.tokens();
-                    double rate = res.tokens() / secs, avg = sessionTokens / ((System.nanoTime() - t0) / 1e9);
+                    sessionTokens += batchTokens;
+                    doneTokens += batchTokens;
+                    double rate = batchTokens / secs, avg = sessionTokens / ((System.nanoTime() - t0) / 1e9);
                     StepLog log = new StepLog(global, s, step + 1, res.loss(), res.gradNorm(), res.lr(), rate);
                     logs.add(log);
-                    if (writer()) appendMetrics(log, stage, res.tokens());
+                    if (writer()) appendMetrics(log, stage, batchTokens);
                     if (writer() && ((step + 1) % plan.logEvery() == 0 || step + 1 == stage.steps()))
                         out.printf("[%s %d/%d] step %d/%d  loss %.4f  |g| %.3f  lr %.3g  %.0f tok/s  ETA %s%n", stage.name(), step + 1, stage.steps(),
                                 global, plan.totalSteps(), res.loss(), res.gradNorm(), res.lr(), rate, eta((totalTokens - doneTokens) / avg));

@@ -14,7 +14,8 @@ import java.util.List;
  * accumulation: memory of one row whatever the batch), then clipping and AdamW.
  *
  * <p>For sequence parallelism construct it with the ring's {@code AttentionOp}, {@code GradientSync}
- * and {@code TokenPartition}; every rank passes the same rows.
+ * and {@code TokenPartition}; the ranks of one sequence-parallel group pass the same rows, data-parallel
+ * replicas pass their own rows (denominators and gradients are summed over all ranks).
  */
 public final class Trainer {
 
