@@ -111,7 +111,7 @@ final class BlockAttention {
                     continue;
                 }
                 float mNew = Math.max(m[r], bm);
-                float alpha = (float) Math.exp(m[r] - mNew);
+                float alpha = Lanes.exp(m[r] - mNew);
                 float sum = expShift(sc, so, bkP, mNew);
                 l[r] = l[r] * alpha + sum;
                 m[r] = mNew;
@@ -143,11 +143,11 @@ final class BlockAttention {
     private static float expShift(float[] x, int off, int n, float shift) {
         FloatVector sum = FloatVector.zero(S);
         for (int j = 0; j < n; j += V) {
-            FloatVector e = FloatVector.fromArray(S, x, off + j).sub(shift).lanewise(VectorOperators.EXP);
+            FloatVector e = Lanes.exp(FloatVector.fromArray(S, x, off + j).sub(shift));
             e.intoArray(x, off + j);
             sum = sum.add(e);
         }
-        return sum.reduceLanes(VectorOperators.ADD);
+        return Lanes.sum(sum);
     }
 
     private static void scale(float[] x, int off, int n, float f) {
@@ -165,8 +165,8 @@ final class BlockAttention {
                 int o = t * D, d = 0;
                 FloatVector acc = FloatVector.zero(S);
                 for (; d + V <= D; d += V) acc = FloatVector.fromArray(S, out, o + d).fma(FloatVector.fromArray(S, dOut, o + d), acc);
-                float sum = acc.reduceLanes(VectorOperators.ADD);
-                for (; d < D; d++) sum += out[o + d] * dOut[o + d];
+                float sum = Lanes.sum(acc);
+                for (; d < D; d++) sum = Math.fma(out[o + d], dOut[o + d], sum);
                 delta[t] = sum;
             }
         });
@@ -212,7 +212,7 @@ final class BlockAttention {
             }
             float di = delta[i * H + h];
             for (int jj = 0; jj < bkP; jj += V) {
-                FloatVector p = FloatVector.fromArray(S, sc, so + jj).fma(scale, -lse).lanewise(VectorOperators.EXP);
+                FloatVector p = Lanes.exp(FloatVector.fromArray(S, sc, so + jj).fma(scale, -lse));
                 p.intoArray(sc, so + jj);
                 p.mul(FloatVector.fromArray(S, dp, so + jj).sub(di)).mul(scale).intoArray(dp, so + jj);
             }

@@ -59,7 +59,7 @@ final class LinearKernel {
     private static void tails(float[] x, int xo, MemorySegment seg, long w0, long rs, int kind, int from, int in, float[] y, int yo) {
         for (int q = 0; q < 4; q++) {
             float s = y[yo + q];
-            for (int i = from; i < in; i++) s += x[xo + i] * Widen.get(seg, w0 + q * rs + i, kind);
+            for (int i = from; i < in; i++) s = Math.fma(x[xo + i], Widen.get(seg, w0 + q * rs + i, kind), s);
             y[yo + q] = s;
         }
     }
@@ -74,10 +74,10 @@ final class LinearKernel {
             a2 = Widen.loadBf16(seg, w0 + 2 * rs + i).fma(xv, a2);
             a3 = Widen.loadBf16(seg, w0 + 3 * rs + i).fma(xv, a3);
         }
-        y[yo] = a0.reduceLanes(VectorOperators.ADD);
-        y[yo + 1] = a1.reduceLanes(VectorOperators.ADD);
-        y[yo + 2] = a2.reduceLanes(VectorOperators.ADD);
-        y[yo + 3] = a3.reduceLanes(VectorOperators.ADD);
+        y[yo] = Lanes.sum(a0);
+        y[yo + 1] = Lanes.sum(a1);
+        y[yo + 2] = Lanes.sum(a2);
+        y[yo + 3] = Lanes.sum(a3);
         if (bound < in) tails(x, xo, seg, w0, rs, Widen.KIND_BF16, bound, in, y, yo);
     }
 
@@ -91,10 +91,10 @@ final class LinearKernel {
             a2 = Widen.loadF16(seg, w0 + 2 * rs + i).fma(xv, a2);
             a3 = Widen.loadF16(seg, w0 + 3 * rs + i).fma(xv, a3);
         }
-        y[yo] = a0.reduceLanes(VectorOperators.ADD);
-        y[yo + 1] = a1.reduceLanes(VectorOperators.ADD);
-        y[yo + 2] = a2.reduceLanes(VectorOperators.ADD);
-        y[yo + 3] = a3.reduceLanes(VectorOperators.ADD);
+        y[yo] = Lanes.sum(a0);
+        y[yo + 1] = Lanes.sum(a1);
+        y[yo + 2] = Lanes.sum(a2);
+        y[yo + 3] = Lanes.sum(a3);
         if (bound < in) tails(x, xo, seg, w0, rs, Widen.KIND_F16, bound, in, y, yo);
     }
 
@@ -108,16 +108,16 @@ final class LinearKernel {
             a2 = Widen.loadF32(seg, w0 + 2 * rs + i).fma(xv, a2);
             a3 = Widen.loadF32(seg, w0 + 3 * rs + i).fma(xv, a3);
         }
-        y[yo] = a0.reduceLanes(VectorOperators.ADD);
-        y[yo + 1] = a1.reduceLanes(VectorOperators.ADD);
-        y[yo + 2] = a2.reduceLanes(VectorOperators.ADD);
-        y[yo + 3] = a3.reduceLanes(VectorOperators.ADD);
+        y[yo] = Lanes.sum(a0);
+        y[yo + 1] = Lanes.sum(a1);
+        y[yo + 2] = Lanes.sum(a2);
+        y[yo + 3] = Lanes.sum(a3);
         if (bound < in) tails(x, xo, seg, w0, rs, Widen.KIND_F32, bound, in, y, yo);
     }
 
     private static float dot1(float[] x, int xo, MemorySegment seg, long w0, int kind, int in) {
         float s = 0;
-        for (int i = 0; i < in; i++) s += x[xo + i] * Widen.get(seg, w0 + i, kind);
+        for (int i = 0; i < in; i++) s = Math.fma(x[xo + i], Widen.get(seg, w0 + i, kind), s);
         return s;
     }
 

@@ -31,8 +31,8 @@ final class RowKernels {
             FloatVector v = FloatVector.fromArray(S, x, o + i);
             acc = v.fma(v, acc);
         }
-        float s = acc.reduceLanes(VectorOperators.ADD);
-        for (; i < n; i++) s += x[o + i] * x[o + i];
+        float s = Lanes.sum(acc);
+        for (; i < n; i++) s = Math.fma(x[o + i], x[o + i], s);
         return s;
     }
 
@@ -40,7 +40,7 @@ final class RowKernels {
         FloatVector acc = FloatVector.zero(S);
         int i = 0;
         for (; i + V <= n; i += V) acc = acc.add(FloatVector.fromArray(S, x, o + i));
-        float s = acc.reduceLanes(VectorOperators.ADD);
+        float s = Lanes.sum(acc);
         for (; i < n; i++) s += x[o + i];
         return s;
     }
@@ -49,8 +49,8 @@ final class RowKernels {
         FloatVector acc = FloatVector.zero(S);
         int i = 0;
         for (; i + V <= n; i += V) acc = FloatVector.fromArray(S, x, xo + i).fma(FloatVector.fromArray(S, y, yo + i), acc);
-        float s = acc.reduceLanes(VectorOperators.ADD);
-        for (; i < n; i++) s += x[xo + i] * y[yo + i];
+        float s = Lanes.sum(acc);
+        for (; i < n; i++) s = Math.fma(x[xo + i], y[yo + i], s);
         return s;
     }
 
@@ -86,15 +86,15 @@ final class RowKernels {
                 int i = 0;
                 for (; i + V <= dim; i += V)
                     accv = FloatVector.fromArray(S, dy, go + i).mul(FloatVector.fromArray(S, w, i)).fma(FloatVector.fromArray(S, x, xo + i), accv);
-                float dot = accv.reduceLanes(VectorOperators.ADD);
-                for (; i < dim; i++) dot += dy[go + i] * w[i] * x[xo + i];
+                float dot = Lanes.sum(accv);
+                for (; i < dim; i++) dot = Math.fma(dy[go + i] * w[i], x[xo + i], dot);
                 float c = r * r * r * dot / dim;
                 i = 0;
                 for (; i + V <= dim; i += V) {
                     FloatVector g = FloatVector.fromArray(S, dy, go + i).mul(FloatVector.fromArray(S, w, i)).mul(r);
                     g.sub(FloatVector.fromArray(S, x, xo + i).mul(c)).intoArray(dx, dxo + i);
                 }
-                for (; i < dim; i++) dx[dxo + i] = r * dy[go + i] * w[i] - c * x[xo + i];
+                for (; i < dim; i++) dx[dxo + i] = dy[go + i] * w[i] * r - x[xo + i] * c;
             }
         });
         // dw_i += sum_rows dy_i x_i r: parallel over columns so each dw element has one writer
@@ -111,7 +111,7 @@ final class RowKernels {
                 } else {
                     for (int j = i; j < to; j++) {
                         float s = 0;
-                        for (int row = 0; row < rows; row++) s += dy[dyOff + row * dim + j] * x[xOff + row * dim + j] * rinv[row];
+                        for (int row = 0; row < rows; row++) s = Math.fma(dy[dyOff + row * dim + j] * x[xOff + row * dim + j], rinv[row], s);
                         dw[j] += s;
                     }
                 }
@@ -198,11 +198,11 @@ final class RowKernels {
                 double sum = 0;
                 int j = 0;
                 for (; j + V <= cols; j += V) {
-                    FloatVector e = FloatVector.fromArray(S, x, o + j).sub(m).lanewise(VectorOperators.EXP);
+                    FloatVector e = Lanes.exp(FloatVector.fromArray(S, x, o + j).sub(m));
                     e.intoArray(x, o + j);
-                    sum += e.reduceLanes(VectorOperators.ADD);
+                    sum += Lanes.sum(e);
                 }
-                for (; j < cols; j++) { x[o + j] = (float) Math.exp(x[o + j] - m); sum += x[o + j]; }
+                for (; j < cols; j++) { x[o + j] = Lanes.exp(x[o + j] - m); sum += x[o + j]; }
                 float inv = (float) (1.0 / sum);
                 j = 0;
                 for (; j + V <= cols; j += V) FloatVector.fromArray(S, x, o + j).mul(inv).intoArray(x, o + j);
@@ -216,10 +216,14 @@ final class RowKernels {
             int i = a;
             for (; i + V <= b; i += V) {
                 FloatVector g = FloatVector.fromArray(S, gate, gOff + i);
-                FloatVector sig = g.neg().lanewise(VectorOperators.EXP).add(1f);
+                FloatVector sig = Lanes.exp(g.neg()).add(1f);
                 g.div(sig).mul(FloatVector.fromArray(S, up, uOff + i)).intoArray(out, oOff + i);
             }
-            for (; i < b; i++) out[oOff + i] = (float) (ScalarKernels.silu(gate[gOff + i]) * up[uOff + i]);
+            // the tail repeats a lane's operations: chunk boundaries (which depend on the thread count) then cannot change a bit
+            for (; i < b; i++) {
+                float g = gate[gOff + i];
+                out[oOff + i] = g / (Lanes.exp(-g) + 1f) * up[uOff + i];
+            }
         });
     }
 
@@ -228,7 +232,7 @@ final class RowKernels {
             int i = a;
             for (; i + V <= b; i += V) {
                 FloatVector g = FloatVector.fromArray(S, gate, gOff + i), d = FloatVector.fromArray(S, dOut, dOff + i);
-                FloatVector s = FloatVector.broadcast(S, 1f).div(g.neg().lanewise(VectorOperators.EXP).add(1f));
+                FloatVector s = FloatVector.broadcast(S, 1f).div(Lanes.exp(g.neg()).add(1f));
                 FloatVector ds = d.mul(s);
                 ds.mul(g).intoArray(dUp, i);
                 // d * up * s * (1 + g (1 - s))
@@ -236,9 +240,9 @@ final class RowKernels {
                 ds.mul(FloatVector.fromArray(S, up, uOff + i)).mul(g.fma(one.sub(s), one)).intoArray(dGate, i);
             }
             for (; i < b; i++) {
-                double g = gate[gOff + i], s = 1 / (1 + Math.exp(-g)), d = dOut[dOff + i];
-                dUp[i] = (float) (d * g * s);
-                dGate[i] = (float) (d * up[uOff + i] * s * (1 + g * (1 - s)));
+                float g = gate[gOff + i], d = dOut[dOff + i], s = 1f / (Lanes.exp(-g) + 1f), ds = d * s;
+                dUp[i] = ds * g;
+                dGate[i] = ds * up[uOff + i] * Math.fma(g, 1f - s, 1f);
             }
         });
     }
@@ -277,9 +281,9 @@ final class RowKernels {
                 for (int c0 = 0; c0 < vocab; c0 += CHUNK) {
                     int c1 = Math.min(vocab, c0 + CHUNK), j = c0;
                     FloatVector acc = FloatVector.zero(S);
-                    for (; j + V <= c1; j += V) acc = acc.add(FloatVector.fromArray(S, logits, o + j).sub(m).lanewise(VectorOperators.EXP));
-                    float part = acc.reduceLanes(VectorOperators.ADD);
-                    for (; j < c1; j++) part += (float) Math.exp(logits[o + j] - m);
+                    for (; j + V <= c1; j += V) acc = acc.add(Lanes.exp(FloatVector.fromArray(S, logits, o + j).sub(m)));
+                    float part = Lanes.sum(acc);
+                    for (; j < c1; j++) part += Lanes.exp(logits[o + j] - m);
                     sum += part;
                 }
                 double l = m + Math.log(sum);
@@ -290,8 +294,8 @@ final class RowKernels {
                     float w = t < 0 ? 0f : rowWeight[r], lf = (float) l;
                     int d = r * vocab, j = 0;
                     for (; j + V <= vocab; j += V)
-                        FloatVector.fromArray(S, logits, o + j).sub(lf).lanewise(VectorOperators.EXP).mul(w).intoArray(dlogits, d + j);
-                    for (; j < vocab; j++) dlogits[d + j] = w * (float) Math.exp(logits[o + j] - lf);
+                        Lanes.exp(FloatVector.fromArray(S, logits, o + j).sub(lf)).mul(w).intoArray(dlogits, d + j);
+                    for (; j < vocab; j++) dlogits[d + j] = Lanes.exp(logits[o + j] - lf) * w;
                     // w (p_t - 1) cancels when the model is confident (p_t ~ 1, and the f32 sum behind l cannot hold
                     // 1 + 3e-6 to 2 digits): use the exact identity 1 - p_t = sum of the other probabilities instead
                     if (t >= 0) {

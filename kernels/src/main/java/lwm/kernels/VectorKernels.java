@@ -7,6 +7,10 @@ import lwm.tensor.Tensor;
  * over a fixed pool of worker threads (all cores by default). Results equal {@link ScalarKernels}
  * up to f32 rounding; the tests in this module hold it to that on random inputs.
  *
+ * <p>Results are bit-reproducible: a function of the inputs and the vector width only, never of JIT warm-up,
+ * thread count or scheduling (each output element has one writer and a fixed summation order; lane sums and
+ * exp go through {@link Lanes}). Interrupted training therefore resumes bit for bit on the same machine type.
+ *
  * <p>Close it to stop its worker threads (they are daemons, so forgetting is harmless in a CLI run).
  */
 public final class VectorKernels implements Kernels, AutoCloseable {

@@ -2,7 +2,9 @@ package lwm.model.train;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import lwm.kernels.Kernels;
 import lwm.kernels.ScalarKernels;
+import lwm.kernels.VectorKernels;
 import lwm.model.KvCache;
 import lwm.model.LlamaConfig;
 import lwm.model.LlamaModel;
@@ -70,13 +72,13 @@ class TrainRunTest {
         return p;
     }
 
-    /**
-     * Bit-for-bit resumption needs kernels that are bitwise deterministic: the scalar reference is. (VectorKernels
-     * currently is not: the Vector API's interpreted and C2-compiled reductions round differently, so two runs of the
-     * same step in one JVM can differ in the last bits; see model/TRAINING.md.)
-     */
+    /** A run on the scalar reference kernels. */
     static TrainRun run(Path plan, PrintStream out) {
-        return new TrainRun(TrainingPlan.read(plan), new ScalarKernels(), TrainRun.Parallelism.single(new ScalarKernels()), null, out);
+        return run(plan, out, new ScalarKernels());
+    }
+
+    static TrainRun run(Path plan, PrintStream out, Kernels k) {
+        return new TrainRun(TrainingPlan.read(plan), k, TrainRun.Parallelism.single(k), null, out);
     }
 
     static List<Double> losses(Path metrics) throws Exception {
@@ -86,17 +88,31 @@ class TrainRunTest {
     }
 
     @Test void interruptedAndResumedRunsReproduceTheUninterruptedLosses(@TempDir Path dir) throws Exception {
+        resumesBitForBit(dir, new ScalarKernels());
+    }
+
+    /**
+     * The same with the default CPU backend on two threads: its results are a function of the inputs only (not of
+     * JIT warm-up, which differs between the uninterrupted run and the later resumed runs in this JVM).
+     */
+    @Test void resumingOnVectorKernelsIsBitExactToo(@TempDir Path dir) throws Exception {
+        try (VectorKernels k = new VectorKernels(2)) {
+            resumesBitForBit(dir, k);
+        }
+    }
+
+    private static void resumesBitForBit(Path dir, Kernels k) throws Exception {
         PrintStream quiet = new PrintStream(new ByteArrayOutputStream());
         Path full = writePlan(dir, "full", 2);
-        List<TrainRun.StepLog> ref = run(full, quiet).run(false);
+        List<TrainRun.StepLog> ref = run(full, quiet, k).run(false);
         assertEquals(7, ref.size());
         assertTrue(ref.get(6).loss() < ref.get(0).loss(), "training lowers the loss: " + ref);
 
         Path cut = writePlan(dir, "cut", 2);
         // interrupted inside stage 1 (after step 3; checkpoint at 2), then inside stage 2 (after 6; checkpoint at 6)
-        run(cut, quiet).stopAfter(3).run(false);
-        run(cut, quiet).stopAfter(5).run(true);
-        run(cut, quiet).run(true);
+        run(cut, quiet, k).stopAfter(3).run(false);
+        run(cut, quiet, k).stopAfter(5).run(true);
+        run(cut, quiet, k).run(true);
         List<Double> a = losses(dir.resolve("full/metrics.jsonl")), b = losses(dir.resolve("cut/metrics.jsonl"));
         assertEquals(7, b.size());
         for (int i = 0; i < a.size(); i++)
@@ -106,7 +122,7 @@ class TrainRunTest {
             for (String n : x.names()) assertArrayEquals(x.tensor(n).toFloatArray(), y.tensor(n).toFloatArray(), n);
         }
         assertTrue(Files.size(dir.resolve("full/loss.png")) > 1000);
-        assertThrows(IllegalArgumentException.class, () -> run(full, quiet).run(false), "a second fresh run into the same output is refused");
+        assertThrows(IllegalArgumentException.class, () -> run(full, quiet, k).run(false), "a second fresh run into the same output is refused");
     }
 
     @Test void stageExportsAreHuggingFaceCheckpointsTheInferenceModelRuns(@TempDir Path dir) throws Exception {
