@@ -13,7 +13,7 @@ export MAVEN_OPTS="${MAVEN_OPTS:-} --sun-misc-unsafe-memory-access=allow"
 NAME="${2:-gpu}"
 DEST="${1:-$ROOT}/.carry/$NAME"
 (cd "${1:-$ROOT}" && git check-ignore -q ".carry/$NAME") || { echo "prepare.sh: .carry/ is not git-ignored in ${1:-$ROOT}" >&2; exit 2; }
-mvn -q -B -o -DskipTests -pl kernels -am package dependency:build-classpath -Dmdep.outputFile=target/cp.txt -Dmdep.includeScope=runtime
+mvn -q -B -DskipTests -pl kernels -am package dependency:build-classpath -Dmdep.outputFile=target/cp.txt -Dmdep.includeScope=runtime
 rm -rf "$DEST" && mkdir -p "$DEST/lib"
 cp kernels/target/lwm-kernels-*.jar "$DEST/lib/"
 tr ':' '\n' < kernels/target/cp.txt | grep -v -E 'junit|opentest4j|apiguardian' | xargs -I{} cp {} "$DEST/lib/"

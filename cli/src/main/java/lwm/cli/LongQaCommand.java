@@ -50,7 +50,7 @@ final class LongQaCommand {
         int limit = args.integer("limit", Integer.MAX_VALUE);
         double temperature = args.real("temperature", 0);
         long seed = args.longValue("seed", 0);
-        DeviceConfig device = DeviceConfig.resolve(args.str("device", null));
+        DeviceConfig device = Ranks.device(args.str("device", null));
         args.finish();
         if (chunk < 16) throw new UsageError("--chunk must be at least 16 tokens");
         if (maxNew < 1) throw new UsageError("--max-new must be positive");

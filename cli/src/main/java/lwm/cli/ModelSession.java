@@ -34,7 +34,7 @@ final class ModelSession implements AutoCloseable {
     static final String OPTIONS = """
               --model DIR          Hugging Face LLaMA directory (config.json + safetensors, single or sharded)
               --tokenizer FILE     tokenizer.model or tokenizer.json (default: the one in DIR, .model first)
-              --device cpu|opencl:N  compute backend (default: device.json, else cpu)
+              --device cpu|opencl:N[,M..]  compute backend (default: device.json, else cpu); a list gives rank r the r-th index
               --context N          tokens to reserve in the KV cache (checked by the memory plan before allocating)
               --kv-dtype f32|bf16  KV cache storage (default f32; bf16 halves its memory)
               --prefill-chunk N    prompt tokens per forward pass (default 512)
@@ -63,7 +63,7 @@ final class ModelSession implements AutoCloseable {
             throw new UsageError(modelDir + ": no tokenizer.model or tokenizer.json (give --tokenizer FILE, or --ids)");
         if (tokenizer != null && tokenizer.vocabSize() > checkpoint.config().vocabSize())
             throw new UsageError(tok + ": tokenizer has " + tokenizer.vocabSize() + " ids but the model only " + checkpoint.config().vocabSize());
-        kernels = Backends.create(DeviceConfig.resolve(device));
+        kernels = Backends.create(Ranks.device(device));
         model = new LlamaModel(checkpoint.weights(), kernels);
         log.printf("loaded %s: %d layers, hidden %d, %s weights %.2f GiB (mapped) in %.1f s; kernels %s%n", modelDir,
                 checkpoint.config().layers(), checkpoint.config().hiddenSize(), checkpoint.weights().dtype(),

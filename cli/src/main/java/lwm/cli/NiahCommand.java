@@ -60,7 +60,7 @@ final class NiahCommand implements Command {
         long seed = args.longValue("seed", 0);
         int ranks = args.integer("ranks", 1);
         Path out = Path.of(args.str("out", "runs/niah-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"))));
-        DeviceConfig device = DeviceConfig.resolve(args.str("device", null));
+        DeviceConfig device = Ranks.device(args.str("device", null));
         args.finish();
         if (depths < 1) throw new UsageError("--depths must be at least 1");
         if (ranks < 1 || ranks > 64) throw new UsageError("--ranks must be between 1 and 64, got " + ranks);

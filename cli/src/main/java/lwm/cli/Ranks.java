@@ -32,6 +32,12 @@ final class Ranks {
 
     static Communicator world() { return world; }
 
+    /** The --device choice for this process: in a rank, its own entry of an {@code opencl:N,M,...} list. */
+    static lwm.config.DeviceConfig device(String flag) {
+        lwm.config.DeviceConfig d = lwm.config.DeviceConfig.resolve(flag);
+        return world == null ? d : d.forRank(world.rank());
+    }
+
     /** This rank's share of a prompt or row under --layout (default zigzag) over all ranks. */
     static SequenceLayout layout(Args args) {
         SequenceLayout.Kind kind;

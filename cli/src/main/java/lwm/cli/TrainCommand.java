@@ -20,7 +20,7 @@ final class TrainCommand implements Command {
     public int run(Args args) throws Exception {
         if (args.has("help")) {
             System.out.println("""
-                    usage: ./lwm train --plan FILE [--resume] [--stop-after STEPS] [--device cpu|opencl:N] [--ranks N]
+                    usage: ./lwm train --plan FILE [--resume] [--stop-after STEPS] [--device cpu|opencl:N[,M..]] [--ranks N]
 
                     Runs the stages of the plan (sequence length, RoPE theta, steps, lr, batch) one after the
                     other, each starting from the weights the previous one ended with. Writes into the plan's
@@ -43,7 +43,7 @@ final class TrainCommand implements Command {
         Path planFile = Path.of(args.required("plan"));
         boolean resume = args.flag("resume");
         long stopAfter = args.longValue("stop-after", Long.MAX_VALUE);
-        DeviceConfig device = DeviceConfig.resolve(args.str("device", null));
+        DeviceConfig device = Ranks.device(args.str("device", null));
         Ranks.Groups groups = null;
         Kernels k = Backends.create(device);
         if (Ranks.inRank()) groups = Ranks.groups(args, k);

@@ -55,6 +55,24 @@ class RankedTrainTest {
         for (int i = 0; i < a.length; i++) assertEquals(a[i], b[i], 1e-4 * Math.max(1, a[i]), "step " + (i + 1));
     }
 
+    /**
+     * Each rank on its own OpenCL device (--device opencl:0,0: PoCL has one device, so both entries name it; on a
+     * multi-GPU machine opencl:0,1 puts one rank per GPU): the ring's loss curve equals one CPU process.
+     */
+    @Test void ranksOnOpenClDevicesTrainLikeOneCpuProcess(@TempDir Path dir) throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeFalse("1".equals(System.getenv("LWM_NO_OPENCL")), "LWM_NO_OPENCL=1: OpenCL tests skipped on purpose");
+        Path one = Files.createDirectories(dir.resolve("one")), two = Files.createDirectories(dir.resolve("two"));
+        Path p1 = TrainCommandTest.plan(one, ""), p2 = TrainCommandTest.plan(two, "");
+        TrainCommandTest.Run single = TrainCommandTest.main("train", "--plan", p1.toString(), "--device", "cpu");
+        assertEquals(0, single.code(), single.err());
+        TrainCommandTest.Run ranked = TrainCommandTest.main("train", "--plan", p2.toString(), "--ranks", "2", "--device", "opencl:0,0");
+        assertEquals(0, ranked.code(), ranked.out() + ranked.err());
+        assertTrue(ranked.out().contains("kernels opencl"), ranked.out());
+        double[] a = losses(one.resolve("run/metrics.jsonl")), b = losses(two.resolve("run/metrics.jsonl"));
+        assertEquals(a.length, b.length);
+        for (int i = 0; i < a.length; i++) assertEquals(a[i], b[i], 1e-4 * Math.max(1, a[i]), "step " + (i + 1));
+    }
+
     @Test void badRankCountsAndOrphanOptionsAreUsageErrors(@TempDir Path dir) throws Exception {
         Path p = TrainCommandTest.plan(dir, "");
         assertEquals(2, TrainCommandTest.main("train", "--plan", p.toString(), "--ranks", "0").code());

@@ -42,10 +42,10 @@ public final class ClOps implements AutoCloseable {
     private final Map<String, ClBuffer> invFreq = new HashMap<>();
     private ClBuffer rinv;
 
-    /** The default layout is {@link Layout#WIDE}: on the H200 its attention forward ran 1.13x faster and its matmul 1.02x (bench/gpu/RESULTS.md). */
+    /** The default layout is {@link Layout#VECTOR_DB}: on the H200 its matmul ran 0.71x cuBLAS against WIDE's 0.63x (run 4, bench/gpu/RESULTS.md); attention as in WIDE. */
     public ClOps(ClContext ctx) { this(ctx, DEFAULT_LAYOUT); }
 
-    public static final Layout DEFAULT_LAYOUT = Layout.WIDE;
+    public static final Layout DEFAULT_LAYOUT = Layout.VECTOR_DB;
 
     public ClOps(ClContext ctx, Layout layout) {
         this.ctx = ctx;
