@@ -167,16 +167,19 @@ class Llama(nn.Module):
         return s.head(s.nf(x))
 
 
-def packed_row(rng, L, fmt, min_len, multi, maxn=3, lmw=0.0, copyfrac=0.0, drillfrac=0.0, compactfrac=0.0):
+def packed_row(rng, L, fmt, min_len, multi, maxn=3, lmw=0.0, copyfrac=0.0, drillfrac=0.0, compactfrac=0.0, longfrac=0.0):
     """Examples of random length in [min_len, L] packed into one row of L ids, masked by segment."""
     ids, tgt, w, seg = [], [], [], []
     s = 0
     while True:
         room = L - len(ids)
-        if room < min_len: break
-        total = rng.randint(min_len, max(min_len, room))
         n = 1 if rng.random() >= multi else rng.randint(2, maxn)
         alen = 8 if fmt == "num" else 50  # approximate answer length: prompt absorbs the difference
+        lo = max(min_len, min_prompt(n) + alen)  # shorter draws used to end the row early, even empty (NaN loss)
+        if room < lo: break
+        # longfrac: an example takes the whole rest of the row, so full-length prompts are trained, not just
+        # the short ones that a uniform draw mostly leaves behind
+        total = room if rng.random() < longfrac else rng.randint(lo, room)
         if rng.random() < drillfrac:
             seq, ww = drill(rng, 0)
             if len(seq) > room: break
@@ -238,6 +241,7 @@ def main():
     ap.add_argument("--minlen", type=int, default=300)
     ap.add_argument("--compact", type=float, default=0.0); ap.add_argument("--lrlate", type=float, default=0.5)
     ap.add_argument("--drill", type=float, default=0.0); ap.add_argument("--digitcopy", action="store_true")
+    ap.add_argument("--longfrac", type=float, default=0.0)
     ap.add_argument("--rep", action="store_true"); ap.add_argument("--copyfrac", type=float, default=0.0)
     a = ap.parse_args()
     torch.set_num_threads(a.threads); torch.manual_seed(a.seed); REP[0] = a.rep
@@ -259,7 +263,7 @@ def main():
             lr = a.lr * min(1.0, (step + 1) / 20) * (0.5 + 0.5 * math.cos(math.pi * step / steps)) if si == 0 \
                 else a.lr * a.lrlate * min(1.0, (step + 1) / 10) * (0.5 + 0.5 * math.cos(math.pi * step / steps))
             for g in opt.param_groups: g["lr"] = lr
-            batch = [packed_row(rng, L, a.fmt, min_len, a.multi, a.maxn, a.lmw, a.copyfrac if si == 0 else 0.0, a.drill if si == 0 else a.drill / 2, a.compact if si == 0 else a.compact / 4) for _ in range(rows)]
+            batch = [packed_row(rng, L, a.fmt, min_len, a.multi, a.maxn, a.lmw, a.copyfrac if si == 0 else 0.0, a.drill if si == 0 else a.drill / 2, a.compact if si == 0 else a.compact / 4, a.longfrac if si > 0 else 0.0) for _ in range(rows)]
             ids = torch.tensor([b[0] for b in batch], device=dev); tgt = torch.tensor([b[1] for b in batch], device=dev)
             w = torch.tensor([b[2] for b in batch], device=dev); seg = torch.tensor([b[3] for b in batch], device=dev)
             pos = torch.arange(L, device=dev)[None].expand(rows, L)
