@@ -1,7 +1,7 @@
 package lwm.cli;
 
 import lwm.model.Generator;
-import lwm.model.KvCache;
+import lwm.model.CachedForward;
 import lwm.model.Sampler;
 import lwm.tokenizer.ChatTemplate;
 import lwm.tokenizer.StreamDecoder;
@@ -51,12 +51,12 @@ final class ChatCommand implements Command {
             try { template = new ChatTemplate(s.tokenizer, system); }
             catch (IllegalArgumentException e) { throw new UsageError(e.getMessage()); }
             int docTokens = document == null ? 0 : s.tokenizer.encode(document, false).length;
-            KvCache cache = s.cache(s.contextOpt > 0 ? s.contextOpt : Math.min(s.checkpoint.config().maxPositions(), Math.max(4096, docTokens + 2048)), log);
-            Generator gen = new Generator(s.model, cache, s.prefillChunk);
+            CachedForward model = s.forward(s.contextOpt > 0 ? s.contextOpt : Math.min(s.checkpoint.config().maxPositions(), Math.max(4096, docTokens + 2048)), log);
+            Generator gen = new Generator(model, s.prefillChunk);
             int eos = s.tokenizer.eosId();
             List<ChatTemplate.Message> conversation = new ArrayList<>();
             BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
-            log.println("chat ready (context " + cache.capacity() + " tokens). /reset starts over, /exit quits.");
+            log.println("chat ready (context " + model.capacity() + " tokens). /reset starts over, /exit quits.");
             while (true) {
                 out.print("\nUSER: ");
                 out.flush();
@@ -71,10 +71,10 @@ final class ChatCommand implements Command {
                 int common = 0;
                 while (common < have.length && common < full.length - 1 && have[common] == full[common]) common++;
                 gen.rewind(common);
-                int budget = Math.min(maxNew, cache.capacity() - (full.length - 1));
+                int budget = Math.min(maxNew, model.capacity() - (full.length - 1));
                 if (budget <= 0) {
                     conversation.removeLast();
-                    log.println("(the conversation fills the context of " + cache.capacity() + " tokens: /reset, or restart with a larger --context)");
+                    log.println("(the conversation fills the context of " + model.capacity() + " tokens: /reset, or restart with a larger --context)");
                     continue;
                 }
                 int[] rest = java.util.Arrays.copyOfRange(full, common, full.length);

@@ -3,7 +3,6 @@ package lwm.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import lwm.model.Generator;
-import lwm.model.KvCache;
 import lwm.model.Sampler;
 import lwm.tokenizer.StreamDecoder;
 
@@ -33,7 +32,8 @@ final class GenerateCommand implements Command {
             System.out.println("usage: ./lwm generate --model DIR (--prompt TEXT | --prompt-file FILE | --ids 1,2,3) [options]\n\n"
                     + ModelSession.OPTIONS + SAMPLING + "  --json               print {\"output_ids\", \"text\", \"tokens_per_second\"} (prompt ids first)\n"
                     + "  --ranks N            ring-distributed prefill over N MPJ Express rank JVMs (--layout zigzag|contiguous|striped),\n"
-                    + "                       then distributed decode: each rank keeps 1/N of the KV cache; same output as one process");
+                    + "                       then distributed decode: each rank keeps 1/N of the KV cache; same output as one process\n"
+                    + ModelSession.DEVICE_NOTE);
             return 0;
         }
         boolean json = args.flag("json");
@@ -75,8 +75,7 @@ final class GenerateCommand implements Command {
                         java.util.Arrays.toString(Ranks.world().allGather(new int[]{decoder.shard().length()})));
                 if (follower) return 0;
             } else {
-                KvCache cache = s.cache(prompt.length + maxNew, log);
-                r = new Generator(s.model, cache, s.prefillChunk).generate(prompt, maxNew, sampler, id -> id == eos, listener);
+                r = new Generator(s.forward(prompt.length + maxNew, log), s.prefillChunk).generate(prompt, maxNew, sampler, id -> id == eos, listener);
             }
             if (dec != null) out.print(dec.flush());
             int[] all = new int[fullPrompt.length + r.newTokens().length];

@@ -2,7 +2,7 @@ package lwm.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import lwm.model.KvCache;
+import lwm.model.CachedForward;
 import lwm.model.LlamaModel;
 import lwm.model.Sampler;
 
@@ -19,7 +19,8 @@ final class LogitsCommand implements Command {
             System.out.println("usage: ./lwm logits --model DIR (--ids 1,2,3 | --prompt TEXT | --prompt-file FILE) [--json] [--ranks N]\n\n"
                     + ModelSession.OPTIONS + "  --json               print {\"last_logits\": [...], \"argmax\": [...]}\n"
                     + "  --ranks N            ring-distributed prefill over N MPJ Express rank JVMs (each holds 1/N of the prompt's\n"
-                    + "                       keys/values); --layout zigzag|contiguous|striped (default zigzag); same output as one rank");
+                    + "                       keys/values); --layout zigzag|contiguous|striped (default zigzag); same output as one rank\n"
+                    + ModelSession.DEVICE_NOTE);
             return 0;
         }
         boolean json = args.flag("json");
@@ -33,7 +34,7 @@ final class LogitsCommand implements Command {
             s.open(false, log);
             int[] ids = s.prompt(args);
             args.finish();
-            KvCache cache = s.cache(ids.length, log);
+            CachedForward model = s.forward(ids.length, log);
             int V = s.checkpoint.config().vocabSize(), chunk = s.prefillChunk;
             int[] argmax = new int[ids.length];
             float[] last = null;
@@ -42,7 +43,7 @@ final class LogitsCommand implements Command {
                 int e = Math.min(ids.length, st + chunk);
                 int[] pos = new int[e - st];
                 for (int i = 0; i < pos.length; i++) pos[i] = st + i;
-                float[] l = s.model.forward(Arrays.copyOfRange(ids, st, e), pos, cache, LlamaModel.Logits.ALL);
+                float[] l = model.forward(Arrays.copyOfRange(ids, st, e), pos, LlamaModel.Logits.ALL);
                 for (int t = st; t < e; t++) argmax[t] = Sampler.argmax(l, (t - st) * V, V);
                 if (e == ids.length) last = Arrays.copyOfRange(l, (e - 1 - st) * V, (e - st) * V);
                 if (ids.length >= 2048) log.printf("prefill %d/%d tokens%n", e, ids.length);

@@ -3,11 +3,17 @@ package lwm.cli;
 import lwm.config.DeviceConfig;
 import lwm.kernels.Backends;
 import lwm.kernels.Kernels;
+import lwm.kernels.RopeStyle;
+import lwm.kernels.opencl.ClOps;
+import lwm.kernels.opencl.OpenClKernels;
+import lwm.model.CachedForward;
 import lwm.model.Generator;
 import lwm.model.KvCache;
 import lwm.model.LlamaCheckpoint;
 import lwm.model.LlamaModel;
 import lwm.model.MemoryPlan;
+import lwm.model.opencl.ClLlamaModel;
+import lwm.model.opencl.DevicePlan;
 import lwm.tokenizer.Tokenizer;
 import lwm.tokenizer.Tokenizers;
 
@@ -19,7 +25,11 @@ import java.util.List;
 
 /**
  * What generate, chat and logits share: the model directory, its tokenizer, the compute backend, the
- * prompt options and the memory plan. Options are read in {@link #read}; loading happens in {@link #open}.
+ * prompt options and the memory plan. Options are read in the constructor; loading happens in {@link #open}.
+ *
+ * <p>One process on an OpenCL device runs device-resident ({@link ClLlamaModel}: weights uploaded once,
+ * KV cache in device buffers); on the CPU, and in each rank of --ranks, {@link #model} runs over
+ * {@link #kernels} with the KV cache on the heap.
  */
 final class ModelSession implements AutoCloseable {
     final Path modelDir;
@@ -29,16 +39,28 @@ final class ModelSession implements AutoCloseable {
     LlamaCheckpoint checkpoint;
     Tokenizer tokenizer;
     Kernels kernels;
+    /** The host-side model; null when the run is device-resident. */
     LlamaModel model;
+    /** The device's operations when the run is device-resident, else null. */
+    ClOps deviceOps;
+    private ClLlamaModel resident;
+    /** Set by the --ranks launcher, which only checks the model: its rank JVMs run it over the Kernels interface. */
+    boolean launchingRanks;
 
     static final String OPTIONS = """
               --model DIR          Hugging Face LLaMA directory (config.json + safetensors, single or sharded)
               --tokenizer FILE     tokenizer.model or tokenizer.json (default: the one in DIR, .model first)
               --device cpu|opencl:N[,M..]  compute backend (default: device.json, else cpu); a list gives rank r the r-th index
               --context N          tokens to reserve in the KV cache (checked by the memory plan before allocating)
-              --kv-dtype f32|bf16  KV cache storage (default f32; bf16 halves its memory)
+              --kv-dtype f32|bf16  KV cache storage (default f32; bf16 halves its memory; CPU only)
               --prefill-chunk N    prompt tokens per forward pass (default 512)
             """;
+
+    /** How --device opencl runs, for the usage text of the commands that also take --ranks. */
+    static final String DEVICE_NOTE = """
+
+              --device opencl:N in one process keeps the weights and the KV cache on the device (ids go in, logits come
+              out); the ranks of --ranks still run over the Kernels interface, copying host arrays at every kernel call.""";
 
     ModelSession(Args args) {
         modelDir = Path.of(args.required("model"));
@@ -64,25 +86,51 @@ final class ModelSession implements AutoCloseable {
         if (tokenizer != null && tokenizer.vocabSize() > checkpoint.config().vocabSize())
             throw new UsageError(tok + ": tokenizer has " + tokenizer.vocabSize() + " ids but the model only " + checkpoint.config().vocabSize());
         kernels = Backends.create(Ranks.device(device));
-        model = new LlamaModel(checkpoint.weights(), kernels);
-        log.printf("loaded %s: %d layers, hidden %d, %s weights %.2f GiB (mapped) in %.1f s; kernels %s%n", modelDir,
+        String path;
+        if (kernels instanceof OpenClKernels cl && !Ranks.inRank() && !launchingRanks) {
+            // one process on a device: weights and KV cache stay there, only ids go in and logits come out
+            if (kvStorage != KvCache.Storage.F32)
+                throw new UsageError("--kv-dtype " + kvStorage.name().toLowerCase() + ": the device-resident KV cache is f32 (--kv-dtype bf16 is for --device cpu)");
+            deviceOps = cl.ops();
+            path = ", device-resident weights and KV cache";
+        } else {
+            model = new LlamaModel(checkpoint.weights(), kernels);
+            path = kernels instanceof OpenClKernels ? ", host arrays copied per kernel call (--ranks)" : "";
+        }
+        log.printf("loaded %s: %d layers, hidden %d, %s weights %.2f GiB (mapped) in %.1f s; kernels %s%s%n", modelDir,
                 checkpoint.config().layers(), checkpoint.config().hiddenSize(), checkpoint.weights().dtype(),
-                checkpoint.weights().bytes() / (double) (1L << 30), (System.nanoTime() - t0) / 1e9, kernels.name());
+                checkpoint.weights().bytes() / (double) (1L << 30), (System.nanoTime() - t0) / 1e9, kernels.name(), path);
     }
 
-    /** The KV cache for {@code needed} tokens (or --context when given), after the memory plan agrees. */
-    KvCache cache(int needed, PrintStream log) {
+    /**
+     * The model over a fresh KV cache of {@code needed} tokens (or --context when given), after the memory
+     * plan agrees: on the device when the run is device-resident (the weights are uploaded here), else on the heap.
+     */
+    CachedForward forward(int needed, PrintStream log) {
         int context = contextOpt > 0 ? contextOpt : needed;
         if (context < needed)
             throw new UsageError("--context " + context + " is smaller than the " + needed + " tokens this run needs");
         int maxPos = checkpoint.config().maxPositions();
         if (context > maxPos)
             log.printf("warning: context %d exceeds max_position_embeddings %d of %s%n", context, maxPos, modelDir.resolve("config.json"));
+        if (deviceOps != null) {
+            if (resident != null) throw new IllegalStateException("one device-resident model per session");
+            DevicePlan plan = DevicePlan.of(checkpoint.weights(), context, prefillChunk, deviceOps.context().device());
+            log.println(plan.summary());
+            try { plan.check(); }
+            catch (IllegalArgumentException e) { throw new UsageError(e.getMessage()); }
+            long t0 = System.nanoTime();
+            resident = new ClLlamaModel(checkpoint.weights(), deviceOps, context, RopeStyle.ROTATE_HALF);
+            deviceOps.context().finish();
+            log.printf("uploaded %.2f GiB of weights and allocated the KV cache on the device in %.1f s%n",
+                    plan.weightBytes() / (double) (1L << 30), (System.nanoTime() - t0) / 1e9);
+            return resident;
+        }
         MemoryPlan plan = MemoryPlan.of(checkpoint.config(), checkpoint.weights().bytes(), context, kvStorage, prefillChunk);
         log.println(plan.summary());
         try { plan.check(); }
         catch (IllegalArgumentException e) { throw new UsageError(e.getMessage()); }
-        return model.newCache(context, kvStorage);
+        return model.on(model.newCache(context, kvStorage));
     }
 
     /** Exactly one of --prompt, --prompt-file, --ids; text is encoded with BOS. */
@@ -136,7 +184,8 @@ final class ModelSession implements AutoCloseable {
 
     @Override
     public void close() throws Exception {
-        if (kernels instanceof AutoCloseable c) c.close(); // worker threads of the vector backend
+        if (resident != null) resident.close();
+        if (kernels instanceof AutoCloseable c) c.close(); // worker threads of the vector backend, the OpenCL context
         if (checkpoint != null) checkpoint.close();
     }
 }

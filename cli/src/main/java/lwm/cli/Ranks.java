@@ -65,6 +65,7 @@ final class Ranks {
      */
     static int checkModelAndLaunch(String command, Args args, int ranks) throws Exception {
         try (ModelSession s = new ModelSession(args)) {
+            s.launchingRanks = true;
             s.open(false, System.err);
             s.prompt(args);
             args.str("layout", null);

@@ -4,9 +4,10 @@ import java.util.Arrays;
 import java.util.function.IntPredicate;
 
 /**
- * Prefill then decode over one {@link KvCache}. A conversation is one generator: each call continues
- * after the tokens already in the cache, so a chat turn costs only its new tokens. The last sampled
- * token is fed to the model at the start of the next call (it has no logits to produce before then).
+ * Prefill then decode over one KV cache ({@link CachedForward}: host pages or device buffers). A
+ * conversation is one generator: each call continues after the tokens already in the cache, so a chat
+ * turn costs only its new tokens. The last sampled token is fed to the model at the start of the next
+ * call (it has no logits to produce before then).
  */
 public final class Generator {
     /** Observes progress: prefill chunks and each new token. */
@@ -24,21 +25,21 @@ public final class Generator {
         public double decodeTokensPerSecond() { return Math.max(newTokens.length - 1, 0) / Math.max(decodeSeconds, 1e-9); }
     }
 
-    private final LlamaModel model;
-    private final KvCache cache;
+    private final CachedForward model;
     private final int chunk;
     private int pending = -1; // sampled, not yet in the cache
     private int[] history = new int[0]; // ids in the cache, then pending if any
     private int historyLength;
 
     public Generator(LlamaModel model, KvCache cache, int prefillChunk) {
-        if (prefillChunk <= 0) throw new IllegalArgumentException("prefill chunk must be positive");
-        this.model = model;
-        this.cache = cache;
-        this.chunk = prefillChunk;
+        this(model.on(cache), prefillChunk);
     }
 
-    public KvCache cache() { return cache; }
+    public Generator(CachedForward model, int prefillChunk) {
+        if (prefillChunk <= 0) throw new IllegalArgumentException("prefill chunk must be positive");
+        this.model = model;
+        this.chunk = prefillChunk;
+    }
 
     /** Every id of the conversation so far: the cached ones and the last sampled one. */
     public int[] tokens() { return Arrays.copyOf(history, historyLength); }
@@ -51,7 +52,7 @@ public final class Generator {
         if (keep < 0 || keep > historyLength) throw new IllegalArgumentException("cannot rewind " + historyLength + " tokens to " + keep);
         if (keep == historyLength) return;
         // the last kept id goes back to pending: its logits are what the next call samples from
-        cache.truncate(Math.max(keep - 1, 0));
+        model.truncate(Math.max(keep - 1, 0));
         pending = keep > 0 ? history[keep - 1] : -1;
         historyLength = keep;
     }
@@ -74,9 +75,9 @@ public final class Generator {
             System.arraycopy(prompt, 0, input, 1, prompt.length);
         }
         if (input.length == 0) throw new IllegalArgumentException("empty prompt");
-        if (cache.length() + input.length + Math.max(maxNew - 1, 0) > cache.capacity())
+        if (model.length() + input.length + Math.max(maxNew - 1, 0) > model.capacity())
             throw new IllegalArgumentException("prompt of " + input.length + " tokens + " + maxNew + " new tokens exceeds the context of "
-                    + cache.capacity() + " (" + cache.length() + " already used; raise --context)");
+                    + model.capacity() + " (" + model.length() + " already used; raise --context)");
         pending = -1;
         remember(prompt, 0, prompt.length);
         long t0 = System.nanoTime();
@@ -93,8 +94,8 @@ public final class Generator {
             if (stop.test(next)) { eos = true; pending = next; break; }
             if (!listener.token(next)) { pending = next; break; }
             if (n == maxNew) { pending = next; break; }
-            int pos = cache.length();
-            logits = model.forward(new int[]{next}, new int[]{pos}, cache, LlamaModel.Logits.LAST);
+            int pos = model.length();
+            logits = model.forward(new int[]{next}, new int[]{pos}, LlamaModel.Logits.LAST);
         }
         if (eos) listener.token(out[n - 1]);
         remember(out, 0, n);
@@ -106,10 +107,10 @@ public final class Generator {
         long t0 = System.nanoTime();
         float[] logits = null;
         for (int s = 0; s < ids.length; s += chunk) {
-            int e = Math.min(ids.length, s + chunk), base = cache.length();
+            int e = Math.min(ids.length, s + chunk), base = model.length();
             int[] pos = new int[e - s];
             for (int i = 0; i < pos.length; i++) pos[i] = base + i;
-            logits = model.forward(Arrays.copyOfRange(ids, s, e), pos, cache,
+            logits = model.forward(Arrays.copyOfRange(ids, s, e), pos,
                     e == ids.length ? LlamaModel.Logits.LAST : LlamaModel.Logits.NONE);
             listener.prefill(e, ids.length, (System.nanoTime() - t0) / 1e9);
         }

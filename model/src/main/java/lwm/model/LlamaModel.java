@@ -68,6 +68,17 @@ public final class LlamaModel {
         return new KvCache(c.layers(), c.kvDim(), capacity, 1024, storage);
     }
 
+    /** This model over {@code cache}: the host-side {@link CachedForward}. */
+    public CachedForward on(KvCache cache) {
+        return new CachedForward() {
+            @Override public LlamaConfig config() { return c; }
+            @Override public float[] forward(int[] ids, int[] positions, Logits which) { return LlamaModel.this.forward(ids, positions, cache, which); }
+            @Override public int length() { return cache.length(); }
+            @Override public int capacity() { return cache.capacity(); }
+            @Override public void truncate(int tokens) { cache.truncate(tokens); }
+        };
+    }
+
     /**
      * Runs {@code ids} at {@code positions} (one per id) after the tokens already in {@code cache},
      * appending their keys/values. Returns logits: nothing, the last row [vocab], or every row [n, vocab].

@@ -113,6 +113,65 @@ class OpenClModelTest {
         }
     }
 
+    /**
+     * {@link Generator} over the device-resident model: a prefill in chunks of 16, a decode well past the
+     * last chunk, a rewind into the answer (the device cache truncated) and a second turn, token for token
+     * as over the CPU model and its host cache.
+     */
+    @Test
+    void generatorOnTheDeviceEqualsCpuThroughARewind() throws Exception {
+        LlamaWeights w = LlamaCheckpoint.load(DIR).weights();
+        JsonNode seq = new ObjectMapper().readTree(DIR.resolve("reference.json").toFile()).get("logits").get(1);
+        int[] ids = new int[seq.get("input_ids").size()];
+        for (int i = 0; i < ids.length; i++) ids[i] = seq.get("input_ids").get(i).asInt();
+        int[] prompt = Arrays.copyOf(ids, 40), turn2 = Arrays.copyOfRange(ids, 40, 47);
+        LlamaModel onCpu = new LlamaModel(w, new ScalarKernels());
+        try (lwm.model.opencl.ClLlamaModel dev = new lwm.model.opencl.ClLlamaModel(w, cl.ops(), 80, RopeStyle.ROTATE_HALF)) {
+            Generator gCpu = new Generator(onCpu, onCpu.newCache(80, KvCache.Storage.F32), 16), gDev = new Generator(dev, 16);
+            Generator.Result a = gCpu.generate(prompt, 20, Sampler.greedy(), id -> false, new Generator.Listener() {});
+            Generator.Result b = gDev.generate(prompt, 20, Sampler.greedy(), id -> false, new Generator.Listener() {});
+            assertArrayEquals(a.newTokens(), b.newTokens(), "first turn");
+            assertEquals(59, dev.length(), "40 prompt ids and 19 fed-back tokens (the last one is pending)");
+            gCpu.rewind(50);
+            gDev.rewind(50);
+            assertEquals(49, dev.length());
+            a = gCpu.generate(turn2, 12, Sampler.greedy(), id -> false, new Generator.Listener() {});
+            b = gDev.generate(turn2, 12, Sampler.greedy(), id -> false, new Generator.Listener() {});
+            assertArrayEquals(a.newTokens(), b.newTokens(), "second turn after the rewind");
+            assertArrayEquals(gCpu.tokens(), gDev.tokens());
+            // 69 tokens: 68 cached and 1 pending; 12 more cannot fit a context of 80
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> gDev.generate(new int[] {5}, 12, Sampler.greedy(), id -> false, new Generator.Listener() {}));
+            assertTrue(e.getMessage().contains("exceeds the context of 80"), e.getMessage());
+        }
+    }
+
+    /** bf16 weights with tied embeddings (the head reuses the uploaded table) and grouped-query attention, against the CPU. */
+    @Test
+    void deviceResidentTiedBf16GqaEqualsCpu() {
+        long seed = System.nanoTime();
+        LlamaConfig c = new LlamaConfig(75, 32, 72, 3, 4, 1, 8, 128, 1e6, 1e-5f, true, 1, 2);
+        try (java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofConfined()) {
+            LlamaWeights w = LlamaWeights.from(c, TensorSource.of(RandomWeights.create(c, lwm.tensor.DType.BF16, seed, arena)));
+            assertSame(w.embed(), w.lmHead());
+            SplittableRandom r = new SplittableRandom(seed);
+            int[] ids = new int[29];
+            for (int i = 0; i < ids.length; i++) ids[i] = r.nextInt(c.vocabSize());
+            LlamaModel onCpu = new LlamaModel(w, new ScalarKernels());
+            KvCache cc = onCpu.newCache(ids.length, KvCache.Storage.F32);
+            try (lwm.model.opencl.ClLlamaModel dev = new lwm.model.opencl.ClLlamaModel(w, cl.ops(), ids.length, RopeStyle.ROTATE_HALF)) {
+                for (int[] span : new int[][] {{0, 20}, {20, 28}, {28, 29}}) {
+                    int[] chunk = Arrays.copyOfRange(ids, span[0], span[1]), pos = new int[chunk.length];
+                    for (int i = 0; i < pos.length; i++) pos[i] = span[0] + i;
+                    float[] want = onCpu.forward(chunk, pos, cc, LlamaModel.Logits.ALL), got = dev.forward(chunk, pos, LlamaModel.Logits.ALL);
+                    for (int i = 0; i < want.length; i++)
+                        if (!(Math.abs(got[i] - want[i]) <= 1e-4 * (1 + Math.abs(want[i]))))
+                            fail("tokens from " + span[0] + ": logit " + i + " cpu " + want[i] + " device " + got[i] + " (seed " + seed + ")");
+                }
+            }
+        }
+    }
+
     @Test
     void trainingStepOnOpenClEqualsCpu() {
         long seed = System.nanoTime();

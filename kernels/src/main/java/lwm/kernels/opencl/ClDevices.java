@@ -47,6 +47,7 @@ public final class ClDevices {
                             : (type & CL_DEVICE_TYPE_ACCELERATOR) != 0 ? "accelerator" : "other";
                     out.add(new ClDevice(out.size(), pname, deviceString(d, CL_DEVICE_NAME), t, deviceString(d, CL_DEVICE_VERSION),
                             deviceInt(d, CL_DEVICE_MAX_COMPUTE_UNITS), deviceLong(d, CL_DEVICE_GLOBAL_MEM_SIZE),
+                            deviceLong(d, CL_DEVICE_MAX_MEM_ALLOC_SIZE),
                             deviceLong(d, CL_DEVICE_LOCAL_MEM_SIZE), deviceLong(d, CL_DEVICE_MAX_WORK_GROUP_SIZE),
                             deviceLong(d, CL_DEVICE_DOUBLE_FP_CONFIG) != 0, p, d));
                 }

@@ -6,6 +6,7 @@ import lwm.kernels.opencl.ClBuffer;
 import lwm.kernels.opencl.ClContext;
 import lwm.kernels.opencl.ClOps;
 import lwm.kernels.opencl.ClWeight;
+import lwm.model.CachedForward;
 import lwm.model.LlamaConfig;
 import lwm.model.LlamaModel;
 import lwm.model.LlamaWeights;
@@ -15,9 +16,11 @@ import lwm.model.LlamaWeights;
  * stored dtype (bf16 stays 16-bit), the KV cache lives in device buffers, and a forward call moves only
  * the token ids and positions in and the requested logits out; every kernel in between reads what the
  * previous one left on the device. Same math as {@link LlamaModel#forward} (causal attention by positions
- * over the cached tokens plus the new ones), for prefill and decode.
+ * over the cached tokens plus the new ones), for prefill and decode. The KV cache is f32, one keys and one
+ * values buffer per layer of {@code capacity} tokens, allocated up front ({@link DevicePlan} checks that
+ * it fits before anything is uploaded).
  */
-public final class ClLlamaModel implements AutoCloseable {
+public final class ClLlamaModel implements CachedForward, AutoCloseable {
     private final LlamaConfig c;
     private final ClOps ops;
     private final ClContext ctx;
@@ -36,9 +39,14 @@ public final class ClLlamaModel implements AutoCloseable {
         this.rope = rope;
         this.capacity = capacity;
         if (c.headDim() > 128) throw new IllegalArgumentException("the OpenCL attention kernels take head_dim <= 128, got " + c.headDim());
+        if (capacity <= 0) throw new IllegalArgumentException("KV cache capacity must be positive, got " + capacity);
+        if ((long) capacity * c.kvDim() > DevicePlan.MAX_ELEMENTS)
+            throw new IllegalArgumentException("a device KV cache of " + capacity + " tokens exceeds the kernels' 32-bit offsets: at most "
+                    + DevicePlan.MAX_ELEMENTS / c.kvDim() + " tokens");
         embed = ops.upload(w.embed());
         finalNorm = ops.upload(w.finalNorm());
-        lmHead = ops.upload(w.lmHead());
+        // tied embeddings: the head is the embedding table, uploaded once (as LlamaWeights.bytes counts it)
+        lmHead = c.tieWordEmbeddings() ? embed : ops.upload(w.lmHead());
         layers = new ClWeight[c.layers()][];
         keys = new ClBuffer[c.layers()];
         values = new ClBuffer[c.layers()];
@@ -52,14 +60,28 @@ public final class ClLlamaModel implements AutoCloseable {
         cachePos = ctx.alloc(ClBuffer.Type.I32, capacity);
     }
 
-    public int length() { return length; }
+    @Override public LlamaConfig config() { return c; }
+
+    @Override public int length() { return length; }
+
+    @Override public int capacity() { return capacity; }
+
+    /** Later tokens overwrite the dropped slots; attention only reads the first {@link #length} of them. */
+    @Override
+    public void truncate(int tokens) {
+        if (tokens < 0 || tokens > length) throw new IllegalArgumentException("cannot truncate " + length + " cached tokens to " + tokens);
+        length = tokens;
+    }
 
     /** Runs the tokens after the cached ones, appends their keys/values, returns logits as {@link LlamaModel#forward}. */
+    @Override
     public float[] forward(int[] ids, int[] positions, LlamaModel.Logits which) {
         int n = ids.length, H = c.hiddenSize(), Q = c.qDim(), KV = c.kvDim(), F = c.intermediateSize(), V = c.vocabSize();
         if (positions.length != n) throw new IllegalArgumentException(n + " ids but " + positions.length + " positions");
         if (n == 0) throw new IllegalArgumentException("no tokens to run");
-        if (length + n > capacity) throw new IllegalArgumentException("KV cache full: " + length + " + " + n + " > capacity " + capacity);
+        if (length + n > capacity)
+            throw new IllegalArgumentException("device KV cache full: " + length + " + " + n + " tokens exceed the context of " + capacity
+                    + " (raise --context)");
         for (int i = 0; i < n; i++)
             if (ids[i] < 0 || ids[i] >= V) throw new IllegalArgumentException("token id " + ids[i] + " at position " + i + " outside vocabulary [0, " + V + ")");
         float eps = c.rmsNormEps();
@@ -106,7 +128,9 @@ public final class ClLlamaModel implements AutoCloseable {
 
     @Override
     public void close() {
-        for (ClWeight w : new ClWeight[] {embed, finalNorm, lmHead}) w.data().close();
+        embed.data().close();
+        finalNorm.data().close();
+        if (lmHead != embed) lmHead.data().close();
         for (ClWeight[] L : layers) for (ClWeight w : L) w.data().close();
         for (ClBuffer b : keys) b.close();
         for (ClBuffer b : values) b.close();
