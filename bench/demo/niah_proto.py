@@ -179,7 +179,7 @@ def packed_row(rng, L, fmt, min_len, multi, maxn=3, lmw=0.0, copyfrac=0.0, drill
         if room < lo: break
         # longfrac: an example takes the whole rest of the row, so full-length prompts are trained, not just
         # the short ones that a uniform draw mostly leaves behind
-        total = room if rng.random() < longfrac else rng.randint(lo, room)
+        total = room if longfrac > 0 and rng.random() < longfrac else rng.randint(lo, room)
         if rng.random() < drillfrac:
             seq, ww = drill(rng, 0)
             if len(seq) > room: break

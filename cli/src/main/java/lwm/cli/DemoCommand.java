@@ -42,17 +42,19 @@ final class DemoCommand implements Command {
     public String summary() { return "train a small LWM with ring attention + context extension, then the needle test"; }
 
     /**
-     * The default plan: about 11 minutes on an idle 2-core machine (20K training tokens/s). Stage 1 needs its
-     * 10M tokens: at half of them retrieval at 512 was 0.3, at all of them 1.0 (measured 2026-12-02).
+     * The default plan, from the PyTorch prototype's sweeps on an H200 (bench/demo/README.md, 2026-12-02):
+     * two heads of 32 (four of 16 learned retrieval half as fast); lr 5e-4 (1e-3 and 1.5e-3 formed the
+     * retrieval circuit on 2 of 7 seeds in 3500 steps, 5e-4 on 4 of 4); a RoPE base of 1e5 from the start,
+     * doubled per stage, so the low-frequency pairs stay position-free over 8K and no stage relearns its
+     * positions (1e4 -> 4e4 -> 1.6e5 scored 0.3-0.6, 1e5 -> 2e5 -> 4e5 0.77-0.87 over 512..8K); and half the
+     * extension rows' examples at full row length.
      */
     static DemoPlan defaultPlan(long seed, double scale) {
-        // lr 1e-3 with 80% short examples is the prototype's recipe that learns retrieval; the extension stages
-        // at half of it kept most of it at 2K there (a tenth adapted too little; bench/demo/README.md)
-        return new DemoPlan(64, 2, 4, 176, List.of(
-                new DemoPlan.Stage(512, 1e4, steps(5000, scale), 4, 1e-3),
-                new DemoPlan.Stage(2048, 4e4, steps(300, scale), 1, 5e-4),
-                new DemoPlan.Stage(8192, 1.6e5, steps(60, scale), 1, 3e-4)),
-                NiahData.shortestExample(), 0.8, 0f, false, seed, new int[] {512, 1024, 2048, 4096, 8192, 12288}, 5, 1);
+        return new DemoPlan(64, 2, 2, 176, List.of(
+                new DemoPlan.Stage(512, 1e5, steps(3500, scale), 4, 5e-4),
+                new DemoPlan.Stage(2048, 2e5, steps(600, scale), 1, 2.5e-4),
+                new DemoPlan.Stage(8192, 4e5, steps(300, scale), 1, 2.5e-4)),
+                NiahData.shortestExample(), 0.8, 0.5, false, 0f, false, seed, new int[] {512, 1024, 2048, 4096, 8192, 12288}, 5, 2);
     }
 
     static int steps(int base, double scale) { return Math.max(1, (int) Math.round(base * scale)); }
@@ -63,7 +65,7 @@ final class DemoCommand implements Command {
                 new DemoPlan.Stage(512, 1e4, 12, 1, 1e-2),
                 new DemoPlan.Stage(1024, 4e4, 2, 1, 5e-3),
                 new DemoPlan.Stage(2048, 1.6e5, 1, 1, 5e-3)),
-                NiahData.shortestExample(), 0.5, 0f, false, seed, new int[] {512, 2048, 3072}, 2, 1);
+                NiahData.shortestExample(), 0.5, 0.5, false, 0f, false, seed, new int[] {512, 2048, 3072}, 2, 1);
     }
 
     public int run(Args args) throws Exception {
@@ -74,7 +76,7 @@ final class DemoCommand implements Command {
                     Trains a 2-layer LLaMA (character vocabulary) from scratch on needle retrieval: prompts of LWM's
                     needle test at random depths of a synthetic haystack, packed into rows with segment masks, loss on
                     the answer only (the first stage mixes in short examples without the chat preamble, a curriculum);
-                    three stages 512 -> 2K -> 8K tokens with RoPE theta 1e4 -> 4e4 -> 1.6e5, each row split over N ring
+                    three stages 512 -> 2K -> 8K tokens with RoPE theta 1e5 -> 2e5 -> 4e5, each row split over N ring
                     ranks (default 4). Then LWM's needle evaluation on 512..12K tokens (beyond the trained 8K).
                     Writes report.json, niah.png, loss.png and model/ (a Hugging Face checkpoint) under
                     runs/demo-<time>/ or --out.

@@ -54,21 +54,30 @@ public final class DemoTraining {
         TrainableLlama model = null;
         long t0 = System.nanoTime(), done = 0, total = plan.trainingTokens();
         int global = 0;
+        AdamW previous = null;
         for (int si = 0; si < plan.stages().size(); si++) {
             DemoPlan.Stage s = plan.stages().get(si);
             model = si == 0 ? TrainableLlama.initialise(plan.config(0), plan.seed(), 0.02) : model.withConfig(plan.config(si));
             listener.stage(si, s, model.parameterCount());
             AdamW opt = AdamW.lwm(model.params(), 0.0);
+            if (plan.carryOptimizer() && previous != null) {
+                for (int i = 0; i < model.params().size(); i++) {
+                    System.arraycopy(previous.firstMoment(i), 0, opt.firstMoment(i), 0, opt.firstMoment(i).length);
+                    System.arraycopy(previous.secondMoment(i), 0, opt.secondMoment(i), 0, opt.secondMoment(i).length);
+                }
+                opt.setStep(previous.step());
+            }
+            previous = opt;
             Trainer trainer = new Trainer(model, kernels, attention, sync, partition, TrainStep.Options.defaults(),
                     LossWeighting.perExample(), opt);
-            int warm = si == 0 ? Math.min(20, s.steps() / 5) : Math.min(5, s.steps() / 5);
+            int warm = si == 0 ? Math.min(20, s.steps() / 5) : Math.min(10, s.steps() / 5);
             LrSchedule lr = new LrSchedule(LrSchedule.Kind.COSINE, s.lr(), s.lr() * 0.1, warm, s.steps());
             // later stages mix in the shorter lengths too, so the earlier skill is kept
             int minLen = si == 0 ? plan.minExample() : Math.max(plan.minExample(), plan.stages().get(si - 1).length() / 2);
             for (int step = 0; step < s.steps(); step++) {
                 List<lwm.model.data.PackedRow> batch = new ArrayList<>(s.rows());
                 for (int r = 0; r < s.rows(); r++) batch.add(data.row(si, (long) step * s.rows() + r, s.length(), minLen,
-                        si == 0 ? plan.compactFraction() : plan.compactFraction() / 4));
+                        si == 0 ? plan.compactFraction() : plan.compactFraction() / 4, si == 0 ? 0 : plan.longFraction()));
                 Trainer.StepResult res = trainer.train(batch, lr.at(step + 1));
                 done += res.tokens();
                 losses.add(new LossPoint(global++, si, res.loss()));

@@ -52,6 +52,11 @@ public final class NiahData {
      * prompt: the retrieval curriculum that made the PyTorch prototype learn fastest (bench/demo/README.md).
      */
     public PackedRow row(int stage, long index, int rowLength, int minLength, double compactFraction) {
+        return row(stage, index, rowLength, minLength, compactFraction, 0);
+    }
+
+    /** As above; with chance {@code longFraction} an example fills the rest of the row (full-length prompts). */
+    public PackedRow row(int stage, long index, int rowLength, int minLength, double compactFraction, double longFraction) {
         SplittableRandom rnd = new SplittableRandom(seed ^ (stage * 0x9E3779B97F4A7C15L) ^ (index * 0xC2B2AE3D27D4EB4FL));
         RowBuilder b = new RowBuilder(rowLength, CharCodec.PAD, false);
         int lo = Math.max(minExample, Math.min(minLength, rowLength));
@@ -62,7 +67,7 @@ public final class NiahData {
                 continue;
             }
             int hi = b.remaining();
-            int len = lo >= hi ? hi : lo + rnd.nextInt(hi - lo + 1);
+            int len = lo >= hi || (longFraction > 0 && rnd.nextDouble() < longFraction) ? hi : lo + rnd.nextInt(hi - lo + 1);
             b.add(example(len, rnd.nextDouble() * 100, rnd.nextLong()));
         }
         return b.build();
