@@ -167,9 +167,9 @@ class Llama(nn.Module):
         return s.head(s.nf(x))
 
 
-def packed_row(rng, L, fmt, min_len, multi, maxn=3, lmw=0.0, copyfrac=0.0, drillfrac=0.0, compactfrac=0.0, longfrac=0.0):
+def packed_row(rng, L, fmt, min_len, multi, maxn=3, lmw=0.0, copyfrac=0.0, drillfrac=0.0, compactfrac=0.0, longfrac=0.0, pose=0):
     """Examples of random length in [min_len, L] packed into one row of L ids, masked by segment."""
-    ids, tgt, w, seg = [], [], [], []
+    ids, tgt, w, seg, ps = [], [], [], [], []
     s = 0
     while True:
         room = L - len(ids)
@@ -183,6 +183,7 @@ def packed_row(rng, L, fmt, min_len, multi, maxn=3, lmw=0.0, copyfrac=0.0, drill
         if rng.random() < drillfrac:
             seq, ww = drill(rng, 0)
             if len(seq) > room: break
+            ps += list(range(len(ids), len(ids) + len(seq)))
             ids += seq; tgt += seq[1:] + [PAD]; w += ww[1:] + [0.0]; seg += [s] * len(seq); s += 1
             continue
         if rng.random() < compactfrac:
@@ -196,13 +197,23 @@ def packed_row(rng, L, fmt, min_len, multi, maxn=3, lmw=0.0, copyfrac=0.0, drill
             p, a, _ = example(rng, plen, rng.random() * 100, fmt, n)
         seq = p + a
         if len(seq) > room: break
+        # pose: positional skip-wise training (PoSE, Zhu et al. 2023): the example's positions jump by a random
+        # skip at a random point before the answer, so a short row shows relative distances up to `pose`
+        o, n = len(ids), len(seq)
+        if pose > n and len(p) > 2:
+            cut, skip = rng.randint(1, len(p) - 1), rng.randint(0, pose - n)
+            ps += [o + t + (skip if t >= cut else 0) for t in range(n)]
+        else:
+            ps += list(range(o, o + n))
         ids += seq
         tgt += seq[1:] + [PAD]
         w += [lmw] * (len(p) - 1) + [1.0] * len(a) + [0.0]
         seg += [s] * len(seq); s += 1
     pad = L - len(ids)
+    last = ps[-1] + 1 if ps else 0
+    ps += list(range(last, last + pad))
     ids += [PAD] * pad; tgt += [PAD] * pad; w += [0.0] * pad; seg += [s] * pad
-    return ids, tgt, w, seg
+    return ids, tgt, w, seg, ps
 
 
 def evaluate(model, lengths, depths, trials, fmt, theta, dev, seed=1234, n_needles=1):
@@ -242,6 +253,8 @@ def main():
     ap.add_argument("--compact", type=float, default=0.0); ap.add_argument("--lrlate", type=float, default=0.5)
     ap.add_argument("--drill", type=float, default=0.0); ap.add_argument("--digitcopy", action="store_true")
     ap.add_argument("--longfrac", type=float, default=0.0)
+    ap.add_argument("--pose", type=int, default=0, help="stage 1: positions skip to simulate up to N tokens (PoSE)")
+    ap.add_argument("--zeroshot", action="store_true", help="after stage 1: accuracy at longer lengths, no training")
     ap.add_argument("--rep", action="store_true"); ap.add_argument("--copyfrac", type=float, default=0.0)
     a = ap.parse_args()
     torch.set_num_threads(a.threads); torch.manual_seed(a.seed); REP[0] = a.rep
@@ -263,10 +276,10 @@ def main():
             lr = a.lr * min(1.0, (step + 1) / 20) * (0.5 + 0.5 * math.cos(math.pi * step / steps)) if si == 0 \
                 else a.lr * a.lrlate * min(1.0, (step + 1) / 10) * (0.5 + 0.5 * math.cos(math.pi * step / steps))
             for g in opt.param_groups: g["lr"] = lr
-            batch = [packed_row(rng, L, a.fmt, min_len, a.multi, a.maxn, a.lmw, a.copyfrac if si == 0 else 0.0, a.drill if si == 0 else a.drill / 2, a.compact if si == 0 else a.compact / 4, a.longfrac if si > 0 else 0.0) for _ in range(rows)]
+            batch = [packed_row(rng, L, a.fmt, min_len, a.multi, a.maxn, a.lmw, a.copyfrac if si == 0 else 0.0, a.drill if si == 0 else a.drill / 2, a.compact if si == 0 else a.compact / 4, a.longfrac if si > 0 else 0.0, a.pose if si == 0 else 0) for _ in range(rows)]
             ids = torch.tensor([b[0] for b in batch], device=dev); tgt = torch.tensor([b[1] for b in batch], device=dev)
             w = torch.tensor([b[2] for b in batch], device=dev); seg = torch.tensor([b[3] for b in batch], device=dev)
-            pos = torch.arange(L, device=dev)[None].expand(rows, L)
+            pos = torch.tensor([b[4] for b in batch], device=dev)
             lg = model(ids, pos, seg, theta)
             ce = F.cross_entropy(lg.reshape(-1, VOCAB).float(), tgt.reshape(-1), reduction="none")
             wa = (w == 1.0).float().reshape(-1)
@@ -279,6 +292,11 @@ def main():
                 print("stage %d len %d theta %g step %d loss %.4f ansacc %.3f tokens %d  %.1fs" %
                       (si, L, theta, step, loss.item(), acc.item(), tokens, time.time() - t0), flush=True)
                 log.append((si, step, loss.item()))
+        if a.zeroshot and si == 0:
+            for th in sorted(set(thetas[:2])):
+                for LL in (512, 2048, 8192):
+                    gz = evaluate(model, [LL], [0, 50, 100], 8, a.fmt, th, dev, seed=77)
+                    print("ZS theta %g len %d: %.3f" % (th, LL, sum(gz.values()) / len(gz)), flush=True)
         g = evaluate(model, [L], [0, 50, 100], 8, a.fmt, theta, dev, seed=99 + si)
         print("EVAL after stage %d at %d: %.3f" % (si, L, sum(g.values()) / len(g)), flush=True)
     train_s = time.time() - t0
