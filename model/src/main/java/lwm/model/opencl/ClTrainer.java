@@ -7,6 +7,7 @@ import java.util.Map;
 import lwm.kernels.opencl.ClAttention;
 import lwm.kernels.opencl.ClBuffer;
 import lwm.kernels.opencl.ClContext;
+import lwm.kernels.opencl.ClDevice;
 import lwm.kernels.opencl.ClOps;
 import lwm.kernels.opencl.ClWeight;
 import lwm.model.LlamaConfig;
@@ -74,6 +75,46 @@ public final class ClTrainer implements AutoCloseable {
     }
 
     public TrainableLlama model() { return model; }
+
+    /** Elements one buffer may hold: kernel offsets and sizes are 32-bit ints. */
+    private static final long MAX_ELEMENTS = DevicePlan.MAX_ELEMENTS;
+
+    /**
+     * Device bytes a step over rows of {@code seqLen} tokens needs: parameters, gradients and both AdamW moments
+     * (16 bytes per parameter), every layer's saved activations, one layer's backward buffers and the head's
+     * logits chunk.
+     */
+    public static long deviceBytes(LlamaConfig c, long parameters, int seqLen, TrainStep.Options o) {
+        long n = seqLen, d = c.hiddenSize(), qd = c.qDim(), kd = c.kvDim(), h = c.heads(), inter = c.intermediateSize(), V = c.vocabSize();
+        long ch = Math.min(o.mlpChunk(), n), lm = Math.min(o.lmChunk(), n);
+        long saved = c.layers() * n * (2 * d + 2 * qd + 2 * kd + h) + 2 * n * d;
+        long backward = n * (3 * d + 2 * qd + 2 * kd + h) + ch * (7 * inter + 3 * d);
+        long head = lm * (2 * V + 4 * d + 3) + 4 * n;
+        return 16 * parameters + 4 * (saved + backward + head + 3 * n) + 4L * ClOps.SQUARE_PARTIALS * (9L * c.layers() + 3);
+    }
+
+    /** The largest single buffer: a parameter, a [seqLen, width] activation, an FFN chunk or a logits chunk. */
+    public static long largestBufferElements(LlamaConfig c, int seqLen, TrainStep.Options o) {
+        long n = seqLen;
+        long param = Math.max((long) c.vocabSize() * c.hiddenSize(), (long) c.intermediateSize() * c.hiddenSize());
+        long act = n * Math.max(c.hiddenSize(), c.qDim());
+        return Math.max(Math.max(param, act), Math.max(Math.min(o.mlpChunk(), n) * c.intermediateSize(), Math.min(o.lmChunk(), n) * c.vocabSize()));
+    }
+
+    /** Throws a one-line explanation when training rows of {@code seqLen} tokens cannot fit the device. */
+    public static void check(LlamaConfig c, long parameters, int seqLen, TrainStep.Options o, ClDevice dev) {
+        long need = deviceBytes(c, parameters, seqLen, o), usable = (long) (dev.globalMemBytes() * 0.95), big = largestBufferElements(c, seqLen, o);
+        if (big > MAX_ELEMENTS)
+            throw new IllegalArgumentException("seq_len " + seqLen + " needs a buffer of " + big + " floats, over the OpenCL kernels' 32-bit offsets "
+                    + "(lower seq_len, training.mlp_chunk or training.lm_chunk, or use --device cpu)");
+        if (4 * big > dev.maxAllocBytes())
+            throw new IllegalArgumentException("seq_len " + seqLen + " needs a " + DevicePlan.gib(4 * big) + " buffer, over " + dev.name()
+                    + "'s largest of " + DevicePlan.gib(dev.maxAllocBytes()) + " (lower seq_len, training.mlp_chunk or training.lm_chunk, or use --device cpu)");
+        if (need > usable)
+            throw new IllegalArgumentException("device-resident training at seq_len " + seqLen + " needs " + DevicePlan.gib(need) + " on " + dev.name()
+                    + " (" + DevicePlan.gib(16 * parameters) + " parameters, gradients and AdamW moments + " + DevicePlan.gib(need - 16 * parameters)
+                    + " activations), which has " + DevicePlan.gib(dev.globalMemBytes()) + " (lower seq_len, or use --device cpu)");
+    }
 
     private ClBuffer data(Param q) { return p[index.get(q)]; }
 
@@ -224,14 +265,16 @@ public final class ClTrainer implements AutoCloseable {
         int d = c.hiddenSize(), qd = c.qDim(), kd = c.kvDim(), inter = c.intermediateSize();
         float eps = c.rmsNormEps();
         sv.x = x;
-        ClBuffer xn = s.f32((long) n * d);
-        ops.rmsNorm(x, 0, weight(P.attnNorm()), xn, 0, n, d, eps);
-        sv.q = s.f32((long) n * qd);
-        sv.k = s.f32((long) n * kd);
-        sv.v = s.f32((long) n * kd);
-        ops.matmul(xn, 0, data(P.wq()), 0, sv.q, 0, n, qd, d, false, true, false);
-        ops.matmul(xn, 0, data(P.wk()), 0, sv.k, 0, n, kd, d, false, true, false);
-        ops.matmul(xn, 0, data(P.wv()), 0, sv.v, 0, n, kd, d, false, true, false);
+        try (Scratch t = new Scratch()) {
+            ClBuffer xn = t.f32((long) n * d);
+            ops.rmsNorm(x, 0, weight(P.attnNorm()), xn, 0, n, d, eps);
+            sv.q = s.f32((long) n * qd);
+            sv.k = s.f32((long) n * kd);
+            sv.v = s.f32((long) n * kd);
+            ops.matmul(xn, 0, data(P.wq()), 0, sv.q, 0, n, qd, d, false, true, false);
+            ops.matmul(xn, 0, data(P.wk()), 0, sv.k, 0, n, kd, d, false, true, false);
+            ops.matmul(xn, 0, data(P.wv()), 0, sv.v, 0, n, kd, d, false, true, false);
+        }
         ops.rope(sv.q, 0, n, c.heads(), c.headDim(), pos, 0, c.ropeTheta(), opt.ropeStyle(), false);
         ops.rope(sv.k, 0, n, c.kvHeads(), c.headDim(), pos, 0, c.ropeTheta(), opt.ropeStyle(), false);
         sv.o = s.f32((long) n * qd);

@@ -163,6 +163,7 @@ public final class TrainRun {
                 PackingLoader loader = new PackingLoader(docs, stage.seqLen(), plan.data().seed() + s, plan.data().resetPositions(),
                         cfg.bosId(), resumingHere ? state.data() : PackingLoader.State.START);
                 Trainer trainer = new Trainer(model, kernels, par.attention(), par.sync(), par.partition(), plan.options(), plan.lossWeighting(), opt);
+                if (device != null) ClTrainer.check(cfg, model.parameterCount(), stage.seqLen(), plan.options(), device.context().device());
                 try (ClTrainer onDevice = device == null ? null : new ClTrainer(model, opt, device, plan.options(), plan.lossWeighting())) {
                     for (int step = firstStep; step < stage.steps(); step++) {
                         long ts = System.nanoTime();
