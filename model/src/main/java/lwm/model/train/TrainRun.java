@@ -159,46 +159,45 @@ public final class TrainRun {
                             + (stage.batchRows() / par.replicas()) + (stage.batchRows() % par.replicas() == 0 ? "" : "-" + (stage.batchRows() / par.replicas() + 1)) + " rows",
                     stage.schedule().peak(), firstStep > 0 ? ", resuming at step " + firstStep : "");
 
-            try (JsonlDocuments docs = JsonlDocuments.open(stage.data(), encoder)) {
+            if (device != null) ClTrainer.check(cfg, model.parameterCount(), stage.seqLen(), plan.options(), device.context().device());
+            try (JsonlDocuments docs = JsonlDocuments.open(stage.data(), encoder);
+                 ClTrainer onDevice = device == null ? null : new ClTrainer(model, opt, device, plan.options(), plan.lossWeighting())) {
                 PackingLoader loader = new PackingLoader(docs, stage.seqLen(), plan.data().seed() + s, plan.data().resetPositions(),
                         cfg.bosId(), resumingHere ? state.data() : PackingLoader.State.START);
                 Trainer trainer = new Trainer(model, kernels, par.attention(), par.sync(), par.partition(), plan.options(), plan.lossWeighting(), opt);
-                if (device != null) ClTrainer.check(cfg, model.parameterCount(), stage.seqLen(), plan.options(), device.context().device());
-                try (ClTrainer onDevice = device == null ? null : new ClTrainer(model, opt, device, plan.options(), plan.lossWeighting())) {
-                    for (int step = firstStep; step < stage.steps(); step++) {
-                        long ts = System.nanoTime();
-                        List<PackedRow> rows = new ArrayList<>(stage.batchRows());
-                        for (int r = 0; r < stage.batchRows(); r++) rows.add(loader.next());
-                        long batchTokens = 0;
-                        for (PackedRow row : rows) batchTokens += row.length();
-                        Trainer.StepResult res = onDevice != null ? onDevice.train(rows, stage.schedule().at(step))
-                                : trainer.train(par.share(rows), stage.schedule().at(step));
-                        if (!Double.isFinite(res.loss())) throw new IllegalStateException("loss is " + res.loss() + " at step " + (global + 1) + " (stage '" + stage.name() + "'): lower the learning rate");
-                        global++;
-                        double secs = (System.nanoTime() - ts) / 1e9;
-                        sessionTokens += batchTokens;
-                        doneTokens += batchTokens;
-                        double rate = batchTokens / secs, avg = sessionTokens / ((System.nanoTime() - t0) / 1e9);
-                        StepLog log = new StepLog(global, s, step + 1, res.loss(), res.gradNorm(), res.lr(), rate);
-                        logs.add(log);
-                        if (writer()) appendMetrics(log, stage, batchTokens);
-                        if (writer() && ((step + 1) % plan.logEvery() == 0 || step + 1 == stage.steps()))
-                            out.printf("[%s %d/%d] step %d/%d  loss %.4f  |g| %.3f  lr %.3g  %.0f tok/s  ETA %s%n", stage.name(), step + 1, stage.steps(),
-                                    global, plan.totalSteps(), res.loss(), res.gradNorm(), res.lr(), rate, eta((totalTokens - doneTokens) / avg));
-                        boolean last = step + 1 == stage.steps();
-                        if (writer() && (last || (plan.checkpointEvery() > 0 && global % plan.checkpointEvery() == 0))) {
-                            if (onDevice != null) onDevice.download();
-                            Checkpoints.save(checkpointRoot(), String.format("step-%07d", global), model, opt,
-                                    new Checkpoints.State(s, step + 1, global, opt.step(), loader.state()));
-                            plot();
-                        }
-                        if (global >= stopAfter) {
-                            out.println("stopped after step " + global + " (as requested)");
-                            return logs;
-                        }
+                for (int step = firstStep; step < stage.steps(); step++) {
+                    long ts = System.nanoTime();
+                    List<PackedRow> rows = new ArrayList<>(stage.batchRows());
+                    for (int r = 0; r < stage.batchRows(); r++) rows.add(loader.next());
+                    long batchTokens = 0;
+                    for (PackedRow row : rows) batchTokens += row.length();
+                    Trainer.StepResult res = onDevice != null ? onDevice.train(rows, stage.schedule().at(step))
+                            : trainer.train(par.share(rows), stage.schedule().at(step));
+                    if (!Double.isFinite(res.loss())) throw new IllegalStateException("loss is " + res.loss() + " at step " + (global + 1) + " (stage '" + stage.name() + "'): lower the learning rate");
+                    global++;
+                    double secs = (System.nanoTime() - ts) / 1e9;
+                    sessionTokens += batchTokens;
+                    doneTokens += batchTokens;
+                    double rate = batchTokens / secs, avg = sessionTokens / ((System.nanoTime() - t0) / 1e9);
+                    StepLog log = new StepLog(global, s, step + 1, res.loss(), res.gradNorm(), res.lr(), rate);
+                    logs.add(log);
+                    if (writer()) appendMetrics(log, stage, batchTokens);
+                    if (writer() && ((step + 1) % plan.logEvery() == 0 || step + 1 == stage.steps()))
+                        out.printf("[%s %d/%d] step %d/%d  loss %.4f  |g| %.3f  lr %.3g  %.0f tok/s  ETA %s%n", stage.name(), step + 1, stage.steps(),
+                                global, plan.totalSteps(), res.loss(), res.gradNorm(), res.lr(), rate, eta((totalTokens - doneTokens) / avg));
+                    boolean last = step + 1 == stage.steps();
+                    if (writer() && (last || (plan.checkpointEvery() > 0 && global % plan.checkpointEvery() == 0))) {
+                        if (onDevice != null) onDevice.download();
+                        Checkpoints.save(checkpointRoot(), String.format("step-%07d", global), model, opt,
+                                new Checkpoints.State(s, step + 1, global, opt.step(), loader.state()));
+                        plot();
                     }
-                    if (onDevice != null) onDevice.download(); // the stage export and the next stage start from these weights
+                    if (global >= stopAfter) {
+                        out.println("stopped after step " + global + " (as requested)");
+                        return logs;
+                    }
                 }
+                if (onDevice != null) onDevice.download(); // the stage export and the next stage start from these weights
             }
             if (writer()) {
                 Checkpoints.exportModel(stageDir(s), model);
