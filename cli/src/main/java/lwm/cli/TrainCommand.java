@@ -2,6 +2,7 @@ package lwm.cli;
 
 import lwm.kernels.Kernels;
 import lwm.kernels.Backends;
+import lwm.kernels.opencl.OpenClKernels;
 import lwm.config.DeviceConfig;
 import lwm.model.data.TextEncoder;
 import lwm.model.train.TrainRun;
@@ -27,6 +28,11 @@ final class TrainCommand implements Command {
                     output directory: metrics.jsonl, loss.png, checkpoints/step-N (model + optimizer + data
                     position) and stages/<i>-<name> (Hugging Face LLaMA checkpoints).
                       --resume          continue from the latest checkpoint (bit-for-bit the same losses)
+                      --device opencl:N without --ranks trains device-resident: parameters, gradients, activations
+                                        and AdamW moments stay on the device for the whole run (ids, targets and loss
+                                        weights go in, the loss comes out; weights come back for checkpoints); the
+                                        ranks of --ranks still run over the Kernels interface, copying host arrays at
+                                        every kernel call
                       --stop-after N    stop after global step N (a checkpoint is written there if due)
                       --ranks N         sequence-parallel training over N MPJ Express rank JVMs (RingAttention);
                                         --sp S (default N; N/S data-parallel replicas, each
@@ -51,12 +57,16 @@ final class TrainCommand implements Command {
         TrainingPlan plan = TrainingPlan.read(planFile);
         TextEncoder enc = Encoders.forPlan(plan);
         java.io.PrintStream out = Ranks.out();
-        out.printf("model: %d layers, hidden %d, %d heads (%d kv), vocab %d; %d stages, %d steps; kernels %s%n",
+        boolean resident = k instanceof OpenClKernels && groups == null;
+        out.printf("model: %d layers, hidden %d, %d heads (%d kv), vocab %d; %d stages, %d steps; kernels %s%s%n",
                 plan.model().config().layers(), plan.model().config().hiddenSize(), plan.model().config().heads(),
-                plan.model().config().kvHeads(), plan.model().config().vocabSize(), plan.stages().size(), plan.totalSteps(), k.name());
+                plan.model().config().kvHeads(), plan.model().config().vocabSize(), plan.stages().size(), plan.totalSteps(), k.name(),
+                resident ? ", device-resident parameters, gradients and optimizer state"
+                        : k instanceof OpenClKernels ? ", host arrays copied per kernel call (--ranks)" : "");
         TrainRun.Parallelism par = groups == null ? TrainRun.Parallelism.single(k)
                 : new TrainRun.Parallelism(groups.attention(), groups.sync(), groups.partition(), groups.all().replica(), groups.all().replicas());
         TrainRun run = new TrainRun(plan, k, par, enc, out).stopAfter(stopAfter);
+        if (resident) run.onDevice(((OpenClKernels) k).ops());
         run.run(resume);
         out.println("metrics: " + run.metricsFile() + "\nloss curve: " + plan.output().resolve("loss.png"));
         return 0;

@@ -65,6 +65,37 @@ class TrainCommandTest {
         assertTrue(stats.out().contains("20 documents"), stats.out());
     }
 
+    static double[] losses(Path metrics) throws Exception {
+        var json = new com.fasterxml.jackson.databind.ObjectMapper();
+        return Files.readAllLines(metrics).stream().filter(l -> !l.isBlank())
+                .mapToDouble(l -> { try { return json.readTree(l).get("loss").asDouble(); } catch (Exception e) { throw new RuntimeException(e); } })
+                .toArray();
+    }
+
+    @Test void deviceResidentOpenClTrainingFollowsTheCpuLossCurveAndResumes(@TempDir Path dir) throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeFalse("1".equals(System.getenv("LWM_NO_OPENCL")), "LWM_NO_OPENCL=1: OpenCL tests skipped on purpose");
+        Path cpuDir = Files.createDirectories(dir.resolve("cpu")), clDir = Files.createDirectories(dir.resolve("cl")),
+                resDir = Files.createDirectories(dir.resolve("resumed"));
+        Run cpu = main("train", "--plan", plan(cpuDir, "").toString(), "--device", "cpu");
+        assertEquals(0, cpu.code(), cpu.err());
+        Run cl = main("train", "--plan", plan(clDir, "").toString(), "--device", "opencl:0");
+        assertEquals(0, cl.code(), cl.out() + cl.err());
+        assertTrue(cl.out().contains("device-resident parameters"), cl.out());
+        // interrupted after the step-2 checkpoint and resumed: parameters and AdamW moments go down and back up
+        Path pr = plan(resDir, "");
+        assertEquals(0, main("train", "--plan", pr.toString(), "--device", "opencl:0", "--stop-after", "2").code());
+        Run resumed = main("train", "--plan", pr.toString(), "--device", "opencl:0", "--resume");
+        assertEquals(0, resumed.code(), resumed.out() + resumed.err());
+        double[] a = losses(cpuDir.resolve("run/metrics.jsonl"));
+        assertEquals(3, a.length);
+        for (Path other : new Path[] {clDir, resDir}) {
+            double[] b = losses(other.resolve("run/metrics.jsonl"));
+            assertEquals(a.length, b.length, other.toString());
+            for (int i = 0; i < a.length; i++) assertEquals(a[i], b[i], 1e-4 * Math.max(1, a[i]), other + " step " + (i + 1));
+        }
+        assertTrue(Files.exists(clDir.resolve("run/stages/0-a/model.safetensors")));
+    }
+
     @Test void userMistakesAreOneLineWithExitCode2(@TempDir Path dir) throws Exception {
         Run bad = main("train", "--plan", plan(dir, ", \"warmup\": -1").toString());
         assertEquals(2, bad.code());

@@ -22,7 +22,8 @@ public final class ClOps implements AutoCloseable {
             AttentionBackwardQKernel.class, AttentionBackwardKvKernel.class, AttentionDeltaKernel.class,
             RmsNormKernel.class, RmsNormBackwardKernel.class, RmsNormDwKernel.class, RopeKernel.class, SoftmaxKernel.class,
             SwigluKernel.class, EmbeddingKernel.class, CrossEntropyKernel.class, AdamWKernel.class,
-            MatmulWideKernel.class, AttentionForwardWideKernel.class, AxpyKernel.class, MatmulVecKernel.class, MatmulVecDbKernel.class);
+            MatmulWideKernel.class, AttentionForwardWideKernel.class, AxpyKernel.class, MatmulVecKernel.class, MatmulVecDbKernel.class,
+            EmbeddingGradKernel.class, SquaredNormKernel.class);
 
     /** Which register-tile layout the matmul and attention-forward kernels use (both give the same results). */
     public enum Layout {
@@ -198,6 +199,31 @@ public final class ClOps implements AutoCloseable {
                 .i("kind", table.kind().code).i("outOff", outOff).run(global(count * dim), new long[] {64});
     }
 
+    /**
+     * The embedding backward: dtable[ids[idsOff + t], :] += dy[dyOff + t*dim ..] for t < count (repeated ids add up,
+     * in token order). With a zeroed [vocab, dim] target it is also a row scatter (the inverse of the gather
+     * {@link #embedding} does).
+     */
+    public void embeddingBackward(ClBuffer dtable, int vocab, int dim, ClBuffer ids, int idsOff, int count, ClBuffer dy, int dyOff) {
+        if (count == 0 || dim == 0) return;
+        ctx.program(EmbeddingGradKernel.class).launch().buf("dtable", dtable).buf("dy", dy).buf("ids", ids)
+                .i("idsOff", idsOff).i("count", count).i("dim", dim).i("vocab", vocab).i("dyOff", dyOff)
+                .run(global(dim), new long[] {64});
+    }
+
+    /** Partial sums of squares {@link #sumOfSquares} writes per tensor. */
+    public static final int SQUARE_PARTIALS = SquaredNormKernel.GROUPS;
+
+    /**
+     * Writes {@link #SQUARE_PARTIALS} partial sums of x[off..off+n)^2 to out[outOff..): their total is the squared
+     * L2 norm (a global gradient norm reads back 32 floats per tensor, not the gradients).
+     */
+    public void sumOfSquares(ClBuffer x, int off, int n, ClBuffer out, int outOff) {
+        if (n == 0) { out.fill(0f, outOff, SQUARE_PARTIALS); return; }
+        ctx.program(SquaredNormKernel.class).launch().buf("x", x).buf("out", out).i("off", off).i("n", n).i("outOff", outOff)
+                .run(new long[] {SQUARE_PARTIALS * 256L}, new long[] {256});
+    }
+
     /** nll, lse [rows]; dlogits [rows, vocab] from index 0, or null for no gradient (then rowWeight may be null). */
     public void crossEntropy(ClBuffer logits, int off, int rows, int vocab, ClBuffer targets, int tOff, ClBuffer nll, ClBuffer lse,
                              ClBuffer dlogits, ClBuffer rowWeight) {
@@ -218,11 +244,17 @@ public final class ClOps implements AutoCloseable {
     /** One AdamW step over n parameters from element off of p, g, m, v (PyTorch AdamW; step t counts from 1). */
     public void adamW(ClBuffer p, ClBuffer g, ClBuffer m, ClBuffer v, int off, int n, int step, float lr, float beta1,
                       float beta2, float eps, float weightDecay) {
+        adamW(p, g, m, v, off, n, step, lr, beta1, beta2, eps, weightDecay, 1f);
+    }
+
+    /** {@link #adamW} on the gradients multiplied by {@code gradScale} (the global-norm clipping factor); g is not modified. */
+    public void adamW(ClBuffer p, ClBuffer g, ClBuffer m, ClBuffer v, int off, int n, int step, float lr, float beta1,
+                      float beta2, float eps, float weightDecay, float gradScale) {
         if (n == 0) return;
         if (step < 1) throw new IllegalArgumentException("AdamW step counts from 1, got " + step);
         ctx.program(AdamWKernel.class).launch().buf("p", p).buf("g", g).buf("m", m).buf("v", v).i("n", n).i("off", off)
                 .f("lr", lr).f("beta1", beta1).f("beta2", beta2).f("eps", eps).f("weightDecay", weightDecay)
-                .f("bc1", (float) (1 - Math.pow(beta1, step))).f("bc2", (float) (1 - Math.pow(beta2, step)))
+                .f("bc1", (float) (1 - Math.pow(beta1, step))).f("bc2", (float) (1 - Math.pow(beta2, step))).f("gradScale", gradScale)
                 .run(global(n), new long[] {64});
     }
 

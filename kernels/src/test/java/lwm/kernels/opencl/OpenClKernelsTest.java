@@ -271,6 +271,83 @@ class OpenClKernelsTest {
         }
     }
 
+    @Test
+    void adamWScalesTheGradient() {
+        int n = 301;
+        float[] p = rand(n, 1), g = rand(n, 5), m = rand(n, 0.1f), v = rand(n, 0.1f);
+        for (int i = 0; i < n; i++) v[i] = Math.abs(v[i]);
+        float lr = 2e-3f, b1 = 0.9f, b2 = 0.95f, eps = 1e-8f, wd = 0.05f, scale = 0.37f;
+        float[] gs = new float[n];
+        for (int i = 0; i < n; i++) gs[i] = g[i] * scale;
+        ClContext ctx = cl().ops().context();
+        try (ClBuffer bp = ctx.upload(p); ClBuffer bg = ctx.upload(g); ClBuffer bm = ctx.upload(m); ClBuffer bv = ctx.upload(v);
+             ClBuffer rp = ctx.upload(p); ClBuffer rg = ctx.upload(gs); ClBuffer rm = ctx.upload(m); ClBuffer rv = ctx.upload(v)) {
+            cl().ops().adamW(bp, bg, bm, bv, 0, n, 3, lr, b1, b2, eps, wd, scale);
+            cl().ops().adamW(rp, rg, rm, rv, 0, n, 3, lr, b1, b2, eps, wd);
+            float[] got = new float[n], want = new float[n], gAfter = new float[n];
+            for (ClBuffer[] pair : new ClBuffer[][] {{bp, rp}, {bm, rm}, {bv, rv}}) {
+                pair[0].read(0, got, 0, n);
+                pair[1].read(0, want, 0, n);
+                close(want, got, 1e-6, "adamW with gradScale");
+            }
+            bg.read(0, gAfter, 0, n);
+            close(g, gAfter, 0, "gradient left unscaled");
+        }
+    }
+
+    @Test
+    void embeddingBackwardScatterAddsRepeatedIds() {
+        int vocab = 37, dim = 45, count = 83, idsOff = 2, dyOff = 5;
+        int[] ids = new int[idsOff + count];
+        for (int i = 0; i < ids.length; i++) ids[i] = rnd.nextInt(vocab / 3); // few distinct ids: many repeats
+        float[] table = rand(vocab * dim, 1), dy = rand(dyOff + count * dim, 1);
+        double[] want = new double[table.length];
+        for (int i = 0; i < table.length; i++) want[i] = table[i];
+        for (int t = 0; t < count; t++)
+            for (int j = 0; j < dim; j++) want[ids[idsOff + t] * dim + j] += dy[dyOff + t * dim + j];
+        float[] wantF = new float[want.length];
+        for (int i = 0; i < want.length; i++) wantF[i] = (float) want[i];
+        ClContext ctx = cl().ops().context();
+        try (ClBuffer bt = ctx.upload(table); ClBuffer bi = ctx.upload(ids); ClBuffer bd = ctx.upload(dy)) {
+            cl().ops().embeddingBackward(bt, vocab, dim, bi, idsOff, count, bd, dyOff);
+            float[] got = new float[table.length];
+            bt.read(0, got, 0, got.length);
+            close(wantF, got, 1e-5, "embedding scatter-add");
+        }
+        // a scatter into a NaN-poisoned target touches exactly the listed rows
+        int[] rows = {4, 0, 9};
+        float[] target = nan(11 * dim), src = rand(3 * dim, 1);
+        for (int r : rows) Arrays.fill(target, r * dim, (r + 1) * dim, 0f);
+        float[] scattered = target.clone();
+        for (int t = 0; t < 3; t++) System.arraycopy(src, t * dim, scattered, rows[t] * dim, dim);
+        try (ClBuffer bt = ctx.upload(target); ClBuffer bi = ctx.upload(rows); ClBuffer bd = ctx.upload(src)) {
+            cl().ops().embeddingBackward(bt, 11, dim, bi, 0, 3, bd, 0);
+            float[] got = new float[target.length];
+            bt.read(0, got, 0, got.length);
+            close(scattered, got, 0, "row scatter");
+        }
+    }
+
+    @Test
+    void sumOfSquaresPartialsAddUpToTheSquaredNorm() {
+        int parts = ClOps.SQUARE_PARTIALS;
+        for (int n : new int[] {1, 255, 8191, 100_003}) {
+            float[] x = rand(n + 7, 3);
+            double want = 0;
+            for (int i = 0; i < n; i++) want += (double) x[7 + i] * x[7 + i];
+            ClContext ctx = cl().ops().context();
+            try (ClBuffer bx = ctx.upload(x); ClBuffer out = ctx.upload(nan(parts + 3))) {
+                cl().ops().sumOfSquares(bx, 7, n, out, 1);
+                float[] got = new float[parts + 3];
+                out.read(0, got, 0, got.length);
+                double sum = 0;
+                for (int i = 1; i <= parts; i++) sum += got[i];
+                assertTrue(Float.isNaN(got[0]) && Float.isNaN(got[parts + 1]) && Float.isNaN(got[parts + 2]), "wrote outside its slots (seed " + seed + ")");
+                assertEquals(want, sum, 1e-5 * want, "n " + n + " (seed " + seed + ")");
+            }
+        }
+    }
+
     // ---------------------------------------------------------------- attention
 
     private record Case(int tq, int tk, int heads, int kvHeads, int hd, boolean causal, boolean segments, int kShift) {}

@@ -4,11 +4,13 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import lwm.kernels.Kernels;
+import lwm.kernels.opencl.ClOps;
 import lwm.model.LlamaConfig;
 import lwm.model.data.JsonlDocuments;
 import lwm.model.data.PackedRow;
 import lwm.model.data.PackingLoader;
 import lwm.model.data.TextEncoder;
+import lwm.model.opencl.ClTrainer;
 import lwm.model.parallel.AttentionOp;
 import lwm.model.parallel.GradientSync;
 import lwm.model.parallel.LocalAttention;
@@ -75,6 +77,7 @@ public final class TrainRun {
     private final TextEncoder encoder;
     private final PrintStream out;
     private long stopAfter = Long.MAX_VALUE;
+    private ClOps device;
 
     public TrainRun(TrainingPlan plan, Kernels kernels, Parallelism par, TextEncoder encoder, PrintStream out) {
         this.plan = plan;
@@ -82,6 +85,17 @@ public final class TrainRun {
         this.par = par;
         this.encoder = encoder;
         this.out = out;
+    }
+
+    /**
+     * Trains device-resident on these operations ({@link ClTrainer}: parameters, gradients and AdamW state stay
+     * on the device, downloaded for checkpoints and stage exports). One process only: the distributed seams
+     * of {@link Parallelism} are not used.
+     */
+    public TrainRun onDevice(ClOps ops) {
+        if (par.replicas() != 1 || par.sync().size() != 1) throw new IllegalArgumentException("device-resident training runs in one process");
+        this.device = ops;
+        return this;
     }
 
     /** Stops after this global step as if interrupted (tests of resumption). */
@@ -145,7 +159,9 @@ public final class TrainRun {
                             + (stage.batchRows() / par.replicas()) + (stage.batchRows() % par.replicas() == 0 ? "" : "-" + (stage.batchRows() / par.replicas() + 1)) + " rows",
                     stage.schedule().peak(), firstStep > 0 ? ", resuming at step " + firstStep : "");
 
-            try (JsonlDocuments docs = JsonlDocuments.open(stage.data(), encoder)) {
+            if (device != null) ClTrainer.check(cfg, model.parameterCount(), stage.seqLen(), plan.options(), device.context().device());
+            try (JsonlDocuments docs = JsonlDocuments.open(stage.data(), encoder);
+                 ClTrainer onDevice = device == null ? null : new ClTrainer(model, opt, device, plan.options(), plan.lossWeighting())) {
                 PackingLoader loader = new PackingLoader(docs, stage.seqLen(), plan.data().seed() + s, plan.data().resetPositions(),
                         cfg.bosId(), resumingHere ? state.data() : PackingLoader.State.START);
                 Trainer trainer = new Trainer(model, kernels, par.attention(), par.sync(), par.partition(), plan.options(), plan.lossWeighting(), opt);
@@ -155,7 +171,8 @@ public final class TrainRun {
                     for (int r = 0; r < stage.batchRows(); r++) rows.add(loader.next());
                     long batchTokens = 0;
                     for (PackedRow row : rows) batchTokens += row.length();
-                    Trainer.StepResult res = trainer.train(par.share(rows), stage.schedule().at(step));
+                    Trainer.StepResult res = onDevice != null ? onDevice.train(rows, stage.schedule().at(step))
+                            : trainer.train(par.share(rows), stage.schedule().at(step));
                     if (!Double.isFinite(res.loss())) throw new IllegalStateException("loss is " + res.loss() + " at step " + (global + 1) + " (stage '" + stage.name() + "'): lower the learning rate");
                     global++;
                     double secs = (System.nanoTime() - ts) / 1e9;
@@ -170,6 +187,7 @@ public final class TrainRun {
                                 global, plan.totalSteps(), res.loss(), res.gradNorm(), res.lr(), rate, eta((totalTokens - doneTokens) / avg));
                     boolean last = step + 1 == stage.steps();
                     if (writer() && (last || (plan.checkpointEvery() > 0 && global % plan.checkpointEvery() == 0))) {
+                        if (onDevice != null) onDevice.download();
                         Checkpoints.save(checkpointRoot(), String.format("step-%07d", global), model, opt,
                                 new Checkpoints.State(s, step + 1, global, opt.step(), loader.state()));
                         plot();
@@ -179,6 +197,7 @@ public final class TrainRun {
                         return logs;
                     }
                 }
+                if (onDevice != null) onDevice.download(); // the stage export and the next stage start from these weights
             }
             if (writer()) {
                 Checkpoints.exportModel(stageDir(s), model);
