@@ -291,14 +291,20 @@ public final class ClTrainer implements AutoCloseable {
             ClBuffer hn = t.f32((long) ch * d), gt = t.f32((long) ch * inter), up = t.f32((long) ch * inter), a = t.f32((long) ch * inter);
             for (int t0 = 0; t0 < n; t0 += ch) {
                 int rows = Math.min(ch, n - t0);
-                ops.rmsNorm(sv.x2, t0 * d, weight(P.mlpNorm()), hn, 0, rows, d, eps);
-                ops.matmul(hn, 0, data(P.gate()), 0, gt, 0, rows, inter, d, false, true, false);
-                ops.matmul(hn, 0, data(P.up()), 0, up, 0, rows, inter, d, false, true, false);
-                ops.swiglu(gt, 0, up, 0, a, 0, rows * inter);
+                ffnActivations(P, sv.x2, t0, rows, d, inter, eps, hn, gt, up, a);
                 ops.matmul(a, 0, data(P.down()), 0, out, t0 * d, rows, d, inter, false, true, true);
             }
         }
         return out;
+    }
+
+    /** The feed-forward's norm, gate, up and SwiGLU output for rows t0.. of x2: the forward's, recomputed by the backward. */
+    private void ffnActivations(TrainableLlama.Layer P, ClBuffer x2, int t0, int rows, int d, int inter, float eps,
+                                ClBuffer hn, ClBuffer gt, ClBuffer up, ClBuffer a) {
+        ops.rmsNorm(x2, t0 * d, weight(P.mlpNorm()), hn, 0, rows, d, eps);
+        ops.matmul(hn, 0, data(P.gate()), 0, gt, 0, rows, inter, d, false, true, false);
+        ops.matmul(hn, 0, data(P.up()), 0, up, 0, rows, inter, d, false, true, false);
+        ops.swiglu(gt, 0, up, 0, a, 0, rows * inter);
     }
 
     /** Backward of layer l: accumulates its parameter gradients; dx holds d loss / d output on entry, d loss / d input on return. */
@@ -317,10 +323,7 @@ public final class ClTrainer implements AutoCloseable {
             ClBuffer dhn = t.f32((long) ch * d), tmp = t.f32((long) ch * d);
             for (int t0 = 0; t0 < n; t0 += ch) {
                 int rows = Math.min(ch, n - t0);
-                ops.rmsNorm(sv.x2, t0 * d, weight(P.mlpNorm()), hn, 0, rows, d, eps);
-                ops.matmul(hn, 0, data(P.gate()), 0, gt, 0, rows, inter, d, false, true, false);
-                ops.matmul(hn, 0, data(P.up()), 0, up, 0, rows, inter, d, false, true, false);
-                ops.swiglu(gt, 0, up, 0, a, 0, rows * inter);
+                ffnActivations(P, sv.x2, t0, rows, d, inter, eps, hn, gt, up, a);
                 ops.matmul(dx, t0 * d, a, 0, grad(P.down()), 0, d, inter, rows, true, false, true);
                 ops.matmul(dx, t0 * d, data(P.down()), 0, da, 0, rows, inter, d, false, false, false);
                 ops.swigluBackward(gt, 0, up, 0, da, 0, dg, du, rows * inter);
