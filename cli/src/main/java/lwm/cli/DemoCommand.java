@@ -54,7 +54,7 @@ final class DemoCommand implements Command {
                 new DemoPlan.Stage(512, 1e5, steps(3500, scale), 4, 5e-4),
                 new DemoPlan.Stage(2048, 2e5, steps(600, scale), 1, 2.5e-4),
                 new DemoPlan.Stage(8192, 4e5, steps(300, scale), 1, 2.5e-4)),
-                NiahData.shortestExample(), 0.8, 0.5, false, 0f, false, seed, new int[] {512, 1024, 2048, 4096, 8192, 12288}, 5, 2);
+                NiahData.shortestExample(), 0.8, 0.5, false, 0f, false, seed, new int[] {512, 1024, 2048, 4096, 8192, 12288}, 5, 4);
     }
 
     static int steps(int base, double scale) { return Math.max(1, (int) Math.round(base * scale)); }

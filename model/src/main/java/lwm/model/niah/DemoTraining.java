@@ -77,7 +77,7 @@ public final class DemoTraining {
             for (int step = 0; step < s.steps(); step++) {
                 List<lwm.model.data.PackedRow> batch = new ArrayList<>(s.rows());
                 for (int r = 0; r < s.rows(); r++) batch.add(data.row(si, (long) step * s.rows() + r, s.length(), minLen,
-                        si == 0 ? plan.compactFraction() : plan.compactFraction() / 4, si == 0 ? 0 : plan.longFraction()));
+                        compactShare(plan, si, step, s.steps()), si == 0 ? 0 : plan.longFraction()));
                 Trainer.StepResult res = trainer.train(batch, lr.at(step + 1));
                 done += res.tokens();
                 losses.add(new LossPoint(global++, si, res.loss()));
@@ -86,6 +86,15 @@ public final class DemoTraining {
             listener.stageEnd(si, s, model);
         }
         return new Result(model, losses, (System.nanoTime() - t0) / 1e9);
+    }
+
+    /**
+     * Share of short examples without the chat prompt: the plan's fraction over the first half of stage 1 (it
+     * makes retrieval learnable), a quarter of it afterwards, so that the prompt the evaluation uses is what the
+     * model practises once it retrieves.
+     */
+    static double compactShare(DemoPlan plan, int stage, int step, int steps) {
+        return stage == 0 && step < steps / 2 ? plan.compactFraction() : plan.compactFraction() / 4;
     }
 
     /** Inference weights viewing the trainable parameters (no copy). */
