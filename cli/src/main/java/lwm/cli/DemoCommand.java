@@ -56,7 +56,7 @@ final class DemoCommand implements Command {
                 new DemoPlan.Stage(512, 1e5, steps(3000, scale), 4, 5e-4),
                 new DemoPlan.Stage(2048, 2e5, steps(1000, scale), 1, 2.5e-4),
                 new DemoPlan.Stage(8192, 4e5, steps(500, scale), 1, 2.5e-4)),
-                NiahData.shortestExample(), 0.8, 0.5, false, 0f, false, seed, new int[] {512, 1024, 2048, 4096, 8192, 12288}, 5, 4);
+                NiahData.shortestExample(), 0.8, 0.5, 0f, false, seed, new int[] {512, 1024, 2048, 4096, 8192, 12288}, 5, 4);
     }
 
     static int steps(int base, double scale) { return Math.max(1, (int) Math.round(base * scale)); }
@@ -67,7 +67,7 @@ final class DemoCommand implements Command {
                 new DemoPlan.Stage(512, 1e4, 12, 1, 1e-2),
                 new DemoPlan.Stage(1024, 4e4, 2, 1, 5e-3),
                 new DemoPlan.Stage(2048, 1.6e5, 1, 1, 5e-3)),
-                NiahData.shortestExample(), 0.5, 0.5, false, 0f, false, seed, new int[] {512, 2048, 3072}, 2, 1);
+                NiahData.shortestExample(), 0.5, 0.5, 0f, false, seed, new int[] {512, 2048, 3072}, 2, 1);
     }
 
     public int run(Args args) throws Exception {

@@ -10,15 +10,14 @@ import java.util.List;
  * went 32K -> 1M with theta 1M -> 50M), then evaluated on a needle grid that reaches past the last stage.
  */
 public record DemoPlan(int hidden, int layers, int heads, int intermediate, List<Stage> stages, int minExample, double compactFraction,
-                       double longFraction, boolean carryOptimizer, float promptLossWeight, boolean repeats, long seed, int[] evalLengths, int evalDepths, int evalTrials) {
+                       double longFraction, float promptLossWeight, boolean repeats, long seed, int[] evalLengths, int evalDepths, int evalTrials) {
 
     /**
-     * {@code compactFraction}: share of short examples without the chat prompt in the first stage (a quarter
-     * of it in later stages); the curriculum that helped the PyTorch prototype most. {@code longFraction}: in the
+     * {@code compactFraction}: share of short examples without the chat prompt in the first half of stage 1 (a
+     * quarter of it afterwards, {@link DemoTraining#compactShare}); the curriculum that helped the PyTorch prototype most. {@code longFraction}: in the
      * extension stages, the chance that an example takes the whole rest of its row, so that prompts of the full
      * stage length are trained (a uniform length draw leaves mostly short ones; the prototype's models then
-     * passed their rows but failed full-length prompts, bench/demo/README.md). {@code carryOptimizer}: a stage
-     * continues with the previous stage's AdamW moments instead of fresh ones.
+     * passed their rows but failed full-length prompts, bench/demo/README.md).
      */
 
     /** One stage: rows of {@code length} tokens, RoPE base {@code theta}, {@code steps} updates of {@code rows} rows each. */

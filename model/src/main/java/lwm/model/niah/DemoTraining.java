@@ -54,20 +54,11 @@ public final class DemoTraining {
         TrainableLlama model = null;
         long t0 = System.nanoTime(), done = 0, total = plan.trainingTokens();
         int global = 0;
-        AdamW previous = null;
         for (int si = 0; si < plan.stages().size(); si++) {
             DemoPlan.Stage s = plan.stages().get(si);
             model = si == 0 ? TrainableLlama.initialise(plan.config(0), plan.seed(), 0.02) : model.withConfig(plan.config(si));
             listener.stage(si, s, model.parameterCount());
             AdamW opt = AdamW.lwm(model.params(), 0.0);
-            if (plan.carryOptimizer() && previous != null) {
-                for (int i = 0; i < model.params().size(); i++) {
-                    System.arraycopy(previous.firstMoment(i), 0, opt.firstMoment(i), 0, opt.firstMoment(i).length);
-                    System.arraycopy(previous.secondMoment(i), 0, opt.secondMoment(i), 0, opt.secondMoment(i).length);
-                }
-                opt.setStep(previous.step());
-            }
-            previous = opt;
             Trainer trainer = new Trainer(model, kernels, attention, sync, partition, TrainStep.Options.defaults(),
                     LossWeighting.perExample(), opt);
             int warm = si == 0 ? Math.min(20, s.steps() / 5) : Math.min(10, s.steps() / 5);

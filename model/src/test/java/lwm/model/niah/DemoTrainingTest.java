@@ -24,7 +24,7 @@ class DemoTrainingTest {
                 new DemoPlan.Stage(512, 1e4, steps0, 1, 1e-2),
                 new DemoPlan.Stage(1024, 4e4, 2, 1, 5e-3),
                 new DemoPlan.Stage(2048, 1.6e5, 1, 1, 5e-3)),
-                NiahData.shortestExample(), 0.5, 0.5, false, 0f, false, 3, new int[] {512, 1024, 4096}, 3, 1);
+                NiahData.shortestExample(), 0.5, 0.5, 0f, false, 3, new int[] {512, 1024, 4096}, 3, 1);
     }
 
     @Test
