@@ -221,7 +221,7 @@ public final class ClOps implements AutoCloseable {
     public void sumOfSquares(ClBuffer x, int off, int n, ClBuffer out, int outOff) {
         if (n == 0) { out.fill(0f, outOff, SQUARE_PARTIALS); return; }
         ctx.program(SquaredNormKernel.class).launch().buf("x", x).buf("out", out).i("off", off).i("n", n).i("outOff", outOff)
-                .run(new long[] {SQUARE_PARTIALS * 256L}, new long[] {256});
+                .run(new long[] {(long) SQUARE_PARTIALS * SquaredNormKernel.WG}, new long[] {SquaredNormKernel.WG});
     }
 
     /** nll, lse [rows]; dlogits [rows, vocab] from index 0, or null for no gradient (then rowWeight may be null). */

@@ -48,6 +48,9 @@ public final class ClTrainer implements AutoCloseable {
     private final ClBuffer partials;
 
     /** {@code adam} must be over {@code model.params()} (its moments and step are uploaded as they are, for resuming). */
+    /** Whether the host model and AdamW hold what the device holds (true after the upload and after a download). */
+    private boolean hostCurrent;
+
     public ClTrainer(TrainableLlama model, AdamW adam, ClOps ops, TrainStep.Options options, LossWeighting weighting) {
         this.model = model;
         this.adam = adam;
@@ -72,6 +75,7 @@ public final class ClTrainer implements AutoCloseable {
             v[i] = ctx.upload(adam.secondMoment(i));
         }
         partials = ctx.alloc(ClBuffer.Type.F32, (long) n * ClOps.SQUARE_PARTIALS);
+        hostCurrent = true;
     }
 
     public TrainableLlama model() { return model; }
@@ -103,7 +107,7 @@ public final class ClTrainer implements AutoCloseable {
 
     /** Throws a one-line explanation when training rows of {@code seqLen} tokens cannot fit the device. */
     public static void check(LlamaConfig c, long parameters, int seqLen, TrainStep.Options o, ClDevice dev) {
-        long need = deviceBytes(c, parameters, seqLen, o), usable = (long) (dev.globalMemBytes() * 0.95), big = largestBufferElements(c, seqLen, o);
+        long need = deviceBytes(c, parameters, seqLen, o), usable = DevicePlan.usable(dev.globalMemBytes()), big = largestBufferElements(c, seqLen, o);
         if (big > MAX_ELEMENTS)
             throw new IllegalArgumentException("seq_len " + seqLen + " needs a buffer of " + big + " floats, over the OpenCL kernels' 32-bit offsets "
                     + "(lower seq_len, training.mlp_chunk or training.lm_chunk, or use --device cpu)");
@@ -124,6 +128,7 @@ public final class ClTrainer implements AutoCloseable {
 
     /** Loss and gradients of a batch, then one AdamW update on the device (as {@link Trainer#train}). */
     public Trainer.StepResult train(List<PackedRow> batch, double lr) {
+        hostCurrent = false;
         double loss = lossAndGradients(batch);
         double norm = gradientNorm();
         double scale = adam.clipNorm > 0 && norm > adam.clipNorm ? adam.clipNorm / norm : 1.0;
@@ -178,8 +183,14 @@ public final class ClTrainer implements AutoCloseable {
         return loss;
     }
 
-    /** Copies parameters, AdamW moments (and nothing else: the step count lives in {@code adam}) back to the host. */
+    /**
+     * Copies parameters, AdamW moments (and nothing else: the step count lives in {@code adam}) back to the host;
+     * nothing to do when no step ran since the upload or the last download (a stage's last step is both
+     * checkpointed and exported).
+     */
     public void download() {
+        if (hostCurrent) return;
+        hostCurrent = true;
         for (int i = 0; i < params.size(); i++) {
             Param q = params.get(i);
             p[i].read(0, q.data, 0, q.size());

@@ -47,7 +47,9 @@ public record DevicePlan(LlamaConfig config, String device, int context, int chu
     public long heapUsable() { return (long) (heapBytes * 0.85) - (64L << 20); }
 
     /** The driver, the compiled kernels and the queue take part of the reported global memory. */
-    public long deviceUsable() { return (long) (deviceBytes * 0.95); }
+    public static long usable(long globalMemBytes) { return (long) (globalMemBytes * 0.95); }
+
+    public long deviceUsable() { return usable(deviceBytes); }
 
     public long deviceNeeded() { return weightBytes + kvBytes + activationBytes; }
 

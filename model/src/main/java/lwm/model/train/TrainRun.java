@@ -164,7 +164,8 @@ public final class TrainRun {
                  ClTrainer onDevice = device == null ? null : new ClTrainer(model, opt, device, plan.options(), plan.lossWeighting())) {
                 PackingLoader loader = new PackingLoader(docs, stage.seqLen(), plan.data().seed() + s, plan.data().resetPositions(),
                         cfg.bosId(), resumingHere ? state.data() : PackingLoader.State.START);
-                Trainer trainer = new Trainer(model, kernels, par.attention(), par.sync(), par.partition(), plan.options(), plan.lossWeighting(), opt);
+                Trainer trainer = onDevice != null ? null
+                        : new Trainer(model, kernels, par.attention(), par.sync(), par.partition(), plan.options(), plan.lossWeighting(), opt);
                 for (int step = firstStep; step < stage.steps(); step++) {
                     long ts = System.nanoTime();
                     List<PackedRow> rows = new ArrayList<>(stage.batchRows());
