@@ -45,6 +45,9 @@ public final class UlyssesAttention implements AttentionOp {
 
     public AttentionOp inner() { return inner; }
 
+    /** The all-to-all reshards queries and keys with one token count per rank. */
+    @Override public boolean acceptsQuerySubset() { return false; }
+
     /** Which query heads, and which kv heads, group rank j computes. */
     private record Heads(int[][] q, int[][] kv) {}
 

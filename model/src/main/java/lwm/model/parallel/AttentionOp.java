@@ -18,4 +18,10 @@ public interface AttentionOp {
      * contributions of every other rank's queries. Layouts as in {@code Kernels.attentionBackward}.
      */
     void backward(AttentionArgs local, float[] dOut, float[] delta, float[] dq, float[] dk, float[] dv);
+
+    /**
+     * Whether the local queries may be a subset of the local keys' rows (tokensQ != tokensK, with their own
+     * positions and segment ids). Ops that reshard queries and keys together (Ulysses) say no.
+     */
+    default boolean acceptsQuerySubset() { return true; }
 }

@@ -100,19 +100,7 @@ public final class TrainStep {
         int n = loc.n;
         boolean backward = gradWeight != null;
 
-        float[] x = new float[n * d];
-        k.embedding(model.embed.tensor(), loc.ids, 0, n, x, 0);
-
-        Saved[] saved = new Saved[c.layers()];
-        for (int l = 0; l < c.layers(); l++) {
-            Saved s = new Saved();
-            x = layerForward(l, x, loc, s, backward && opt.remat);
-            saved[l] = s;
-        }
-
-        // ---- head: final norm, logits and cross-entropy over chunks of the rows that carry weight
-        int classes = classWeights.length;
-        double[] sums = new double[classes];
+        // the rows that carry weight: the only rows whose last-layer output reaches the loss
         int[] rows = new int[n];
         int nr = 0;
         for (int i = 0; i < n; i++) {
@@ -121,11 +109,32 @@ public final class TrainStep {
             for (float[] w : classWeights) any |= w[t] != 0;
             if (any && loc.targets[i] >= 0) rows[nr++] = i;
         }
-        float[] dx = backward ? new float[n * d] : null;
-        headForwardBackward(x, loc, idx, rows, nr, classWeights, gradWeight, sums, dx);
+        // Every layer but the last feeds keys and values of all rows forward; the last layer feeds only the
+        // head, so its queries, output projection and feed-forward run on the scored rows alone. With an
+        // answer-only loss (QA fine-tuning, the demo) that removes nearly all of the last layer's attention.
+        int[] scored = nr < n && attention.acceptsQuerySubset() ? java.util.Arrays.copyOf(rows, nr) : null;
+
+        float[] x = new float[n * d];
+        k.embedding(model.embed.tensor(), loc.ids, 0, n, x, 0);
+
+        Saved[] saved = new Saved[c.layers()];
+        for (int l = 0; l < c.layers(); l++) {
+            Saved s = new Saved();
+            x = layerForward(l, x, loc, s, backward && opt.remat, l == c.layers() - 1 ? scored : null);
+            saved[l] = s;
+        }
+        if (scored != null) for (int r = 0; r < nr; r++) rows[r] = r; // x now holds the scored rows only
+
+        // ---- head: final norm, logits and cross-entropy over chunks of the rows that carry weight
+        int classes = classWeights.length;
+        double[] sums = new double[classes];
+        int[] global = new int[nr];
+        for (int r = 0; r < nr; r++) global[r] = idx[scored != null ? scored[r] : rows[r]];
+        float[] dx = backward ? new float[x.length] : null;
+        headForwardBackward(x, loc, scored, global, rows, nr, classWeights, gradWeight, sums, dx);
         if (!backward) return sums;
 
-        for (int l = c.layers() - 1; l >= 0; l--) dx = layerBackward(l, saved[l], loc, dx);
+        for (int l = c.layers() - 1; l >= 0; l--) dx = layerBackward(l, saved[l], loc, dx, l == c.layers() - 1 ? scored : null);
 
         // embedding backward: scatter-add into the rows of the used ids
         float[] ge = model.embed.grad;
@@ -138,37 +147,69 @@ public final class TrainStep {
 
     // ------------------------------------------------------------------ one decoder layer
 
-    private AttentionArgs attnArgs(Local loc, float[] q, float[] kk, float[] v, float[] o, float[] lse) {
+    /** Attention of the queries of rows {@code sel} (all rows when null) against the keys and values of all local rows. */
+    private AttentionArgs attnArgs(Local loc, int[] sel, float[] q, float[] kk, float[] v, float[] o, float[] lse) {
         LlamaConfig c = model.config();
-        return new AttentionArgs(q, 0, kk, 0, v, 0, o, 0, lse, 0, loc.n, loc.n, c.heads(), c.kvHeads(), c.headDim(),
-                loc.pos, loc.pos, loc.seg, loc.seg, true, (float) (1.0 / Math.sqrt(c.headDim())), opt.blockQ, opt.blockK);
+        int nq = sel == null ? loc.n : sel.length;
+        return new AttentionArgs(q, 0, kk, 0, v, 0, o, 0, lse, 0, nq, loc.n, c.heads(), c.kvHeads(), c.headDim(),
+                gatherInts(loc.pos, sel), loc.pos, gatherInts(loc.seg, sel), loc.seg, true, (float) (1.0 / Math.sqrt(c.headDim())),
+                opt.blockQ, opt.blockK);
     }
 
-    /** Forward of layer l on x (not modified); fills {@code s} (only s.x when {@code rematLater}) and returns the output. */
-    private float[] layerForward(int l, float[] x, Local loc, Saved s, boolean rematLater) {
+    private static int[] gatherInts(int[] a, int[] sel) {
+        if (sel == null) return a;
+        int[] out = new int[sel.length];
+        for (int i = 0; i < sel.length; i++) out[i] = a[sel[i]];
+        return out;
+    }
+
+    /** Rows {@code sel} of the [rows, width] matrix a (a itself when sel is null). */
+    private static float[] gatherRows(float[] a, int width, int[] sel) {
+        if (sel == null) return a;
+        float[] out = new float[sel.length * width];
+        for (int i = 0; i < sel.length; i++) System.arraycopy(a, sel[i] * width, out, i * width, width);
+        return out;
+    }
+
+    /** dst[sel[i]] += src[i] for each row (dst += src when sel is null). */
+    private static void scatterAddRows(float[] src, int width, int[] sel, float[] dst) {
+        if (sel == null) { for (int i = 0; i < src.length; i++) dst[i] += src[i]; return; }
+        for (int i = 0; i < sel.length; i++) {
+            int o = sel[i] * width, so = i * width;
+            for (int j = 0; j < width; j++) dst[o + j] += src[so + j];
+        }
+    }
+
+    /**
+     * Forward of layer l on x (not modified); fills {@code s} (only s.x when {@code rematLater}) and returns the
+     * output of rows {@code sel} (all rows when null): keys and values come from every row, everything else
+     * from the selected rows only.
+     */
+    private float[] layerForward(int l, float[] x, Local loc, Saved s, boolean rematLater, int[] sel) {
         LlamaConfig c = model.config();
         TrainableLlama.Layer p = model.layers[l];
         int n = loc.n, d = c.hiddenSize(), qd = c.qDim(), kd = c.kvDim();
+        int nq = sel == null ? n : sel.length;
 
         float[] xn = new float[n * d];
         k.rmsNorm(x, 0, p.attnNorm().tensor(), xn, 0, n, d, c.rmsNormEps());
-        float[] q = new float[n * qd], kk = new float[n * kd], v = new float[n * kd];
-        k.matmulNT(xn, 0, p.wq().data, 0, q, 0, n, qd, d, false);
+        float[] q = new float[nq * qd], kk = new float[n * kd], v = new float[n * kd];
+        k.matmulNT(gatherRows(xn, d, sel), 0, p.wq().data, 0, q, 0, nq, qd, d, false);
         k.matmulNT(xn, 0, p.wk().data, 0, kk, 0, n, kd, d, false);
         k.matmulNT(xn, 0, p.wv().data, 0, v, 0, n, kd, d, false);
-        k.rope(q, 0, n, c.heads(), c.headDim(), loc.pos, 0, c.ropeTheta(), opt.ropeStyle, false);
+        k.rope(q, 0, nq, c.heads(), c.headDim(), gatherInts(loc.pos, sel), 0, c.ropeTheta(), opt.ropeStyle, false);
         k.rope(kk, 0, n, c.kvHeads(), c.headDim(), loc.pos, 0, c.ropeTheta(), opt.ropeStyle, false);
-        float[] o = new float[n * qd], lse = new float[n * c.heads()];
-        attention.forward(attnArgs(loc, q, kk, v, o, lse));
+        float[] o = new float[nq * qd], lse = new float[nq * c.heads()];
+        attention.forward(attnArgs(loc, sel, q, kk, v, o, lse));
 
-        float[] x2 = x.clone();
-        k.matmulNT(o, 0, p.wo().data, 0, x2, 0, n, d, qd, true);
+        float[] x2 = sel == null ? x.clone() : gatherRows(x, d, sel);
+        k.matmulNT(o, 0, p.wo().data, 0, x2, 0, nq, d, qd, true);
 
         float[] out = x2.clone();
-        int inter = c.intermediateSize(), ch = Math.min(opt.mlpChunk, n);
+        int inter = c.intermediateSize(), ch = Math.max(1, Math.min(opt.mlpChunk, nq));
         float[] hn = new float[ch * d], g = new float[ch * inter], u = new float[ch * inter], a = new float[ch * inter];
-        for (int t0 = 0; t0 < n; t0 += ch) {
-            int m = Math.min(ch, n - t0);
+        for (int t0 = 0; t0 < nq; t0 += ch) {
+            int m = Math.min(ch, nq - t0);
             k.rmsNorm(x2, t0 * d, p.mlpNorm().tensor(), hn, 0, m, d, c.rmsNormEps());
             k.matmulNT(hn, 0, p.gate().data, 0, g, 0, m, inter, d, false);
             k.matmulNT(hn, 0, p.up().data, 0, u, 0, m, inter, d, false);
@@ -180,22 +221,26 @@ public final class TrainStep {
         return out;
     }
 
-    /** Backward of layer l: accumulates its parameter gradients, returns d loss / d input from d loss / d output. */
-    private float[] layerBackward(int l, Saved s, Local loc, float[] dOut) {
-        if (s.q == null) layerForward(l, s.x, loc, s, false); // remat: recompute this layer's activations
+    /**
+     * Backward of layer l: accumulates its parameter gradients, returns d loss / d input (all rows) from
+     * d loss / d output of rows {@code sel} (all rows when null), as {@link #layerForward} computed them.
+     */
+    private float[] layerBackward(int l, Saved s, Local loc, float[] dOut, int[] sel) {
+        if (s.q == null) layerForward(l, s.x, loc, s, false, sel); // remat: recompute this layer's activations
         LlamaConfig c = model.config();
         TrainableLlama.Layer p = model.layers[l];
         int n = loc.n, d = c.hiddenSize(), qd = c.qDim(), kd = c.kvDim(), inter = c.intermediateSize();
+        int nq = sel == null ? n : sel.length;
         float eps = c.rmsNormEps();
 
         // ---- feed-forward, chunk by chunk, recomputing its activations (LWM's scan_mlp with remat)
         float[] dx2 = dOut.clone(); // the residual path
-        int ch = Math.min(opt.mlpChunk, n);
+        int ch = Math.max(1, Math.min(opt.mlpChunk, nq));
         float[] hn = new float[ch * d], g = new float[ch * inter], u = new float[ch * inter], a = new float[ch * inter];
         float[] da = new float[ch * inter], dg = new float[ch * inter], du = new float[ch * inter];
         float[] dhn = new float[ch * d], tmp = new float[ch * d];
-        for (int t0 = 0; t0 < n; t0 += ch) {
-            int m = Math.min(ch, n - t0);
+        for (int t0 = 0; t0 < nq; t0 += ch) {
+            int m = Math.min(ch, nq - t0);
             k.rmsNorm(s.x2, t0 * d, p.mlpNorm().tensor(), hn, 0, m, d, eps);
             k.matmulNT(hn, 0, p.gate().data, 0, g, 0, m, inter, d, false);
             k.matmulNT(hn, 0, p.up().data, 0, u, 0, m, inter, d, false);
@@ -213,33 +258,39 @@ public final class TrainStep {
         }
 
         // ---- attention output projection: x2 = x + o Wo^T
-        k.matmulTN(dx2, 0, s.o, 0, p.wo().grad, 0, d, qd, n, true);
-        float[] dO = new float[n * qd];
-        k.matmul(dx2, 0, p.wo().data, 0, dO, 0, n, qd, d, false);
+        k.matmulTN(dx2, 0, s.o, 0, p.wo().grad, 0, d, qd, nq, true);
+        float[] dO = new float[nq * qd];
+        k.matmul(dx2, 0, p.wo().data, 0, dO, 0, nq, qd, d, false);
 
         // ---- attention (flash-style backward from the saved lse; dq, dk, dv accumulate)
-        float[] delta = new float[n * c.heads()];
-        k.attentionDelta(s.o, dO, delta, n, c.heads(), c.headDim());
-        float[] dq = new float[n * qd], dk = new float[n * kd], dv = new float[n * kd];
-        attention.backward(attnArgs(loc, s.q, s.kk, s.v, s.o, s.lse), dO, delta, dq, dk, dv);
+        float[] delta = new float[nq * c.heads()];
+        k.attentionDelta(s.o, dO, delta, nq, c.heads(), c.headDim());
+        float[] dq = new float[nq * qd], dk = new float[n * kd], dv = new float[n * kd];
+        attention.backward(attnArgs(loc, sel, s.q, s.kk, s.v, s.o, s.lse), dO, delta, dq, dk, dv);
 
         // ---- RoPE is a rotation: its backward is the inverse rotation
-        k.rope(dq, 0, n, c.heads(), c.headDim(), loc.pos, 0, c.ropeTheta(), opt.ropeStyle, true);
+        k.rope(dq, 0, nq, c.heads(), c.headDim(), gatherInts(loc.pos, sel), 0, c.ropeTheta(), opt.ropeStyle, true);
         k.rope(dk, 0, n, c.kvHeads(), c.headDim(), loc.pos, 0, c.ropeTheta(), opt.ropeStyle, true);
 
         // ---- q, k, v projections of the normalised input (recomputed: cheaper than keeping it)
         float[] xn = new float[n * d];
         k.rmsNorm(s.x, 0, p.attnNorm().tensor(), xn, 0, n, d, eps);
-        k.matmulTN(dq, 0, xn, 0, p.wq().grad, 0, qd, d, n, true);
+        float[] xnq = gatherRows(xn, d, sel);
+        k.matmulTN(dq, 0, xnq, 0, p.wq().grad, 0, qd, d, nq, true);
         k.matmulTN(dk, 0, xn, 0, p.wk().grad, 0, kd, d, n, true);
         k.matmulTN(dv, 0, xn, 0, p.wv().grad, 0, kd, d, n, true);
         float[] dxn = new float[n * d];
-        k.matmul(dq, 0, p.wq().data, 0, dxn, 0, n, d, qd, false);
-        k.matmul(dk, 0, p.wk().data, 0, dxn, 0, n, d, kd, true);
+        k.matmul(dk, 0, p.wk().data, 0, dxn, 0, n, d, kd, false);
         k.matmul(dv, 0, p.wv().data, 0, dxn, 0, n, d, kd, true);
+        if (sel == null) k.matmul(dq, 0, p.wq().data, 0, dxn, 0, n, d, qd, true);
+        else {
+            float[] dxnq = new float[nq * d];
+            k.matmul(dq, 0, p.wq().data, 0, dxnq, 0, nq, d, qd, false);
+            scatterAddRows(dxnq, d, sel, dxn);
+        }
         float[] dx = new float[n * d];
         k.rmsNormBackward(s.x, 0, p.attnNorm().data, dxn, 0, dx, 0, p.attnNorm().grad, n, d, eps);
-        for (int i = 0; i < n * d; i++) dx[i] += dx2[i];
+        scatterAddRows(dx2, d, sel, dx);
 
         if (opt.remat) { s.q = s.kk = s.v = s.o = s.lse = s.x2 = null; }
         return dx;
@@ -252,7 +303,7 @@ public final class TrainStep {
      * per-row nll, and (when dx != null) the gradient through lm_head and the final norm into dx.
      * Rows without weight are skipped entirely (long-context QA rows have under 1% loss tokens).
      */
-    private void headForwardBackward(float[] x, Local loc, int[] idx, int[] rows, int nr, float[][] classWeights,
+    private void headForwardBackward(float[] x, Local loc, int[] scored, int[] global, int[] rows, int nr, float[][] classWeights,
                                      float[] gradWeight, double[] sums, float[] dx) {
         LlamaConfig c = model.config();
         int d = c.hiddenSize(), V = c.vocabSize(), ch = Math.max(1, Math.min(opt.lmChunk, nr));
@@ -266,14 +317,14 @@ public final class TrainStep {
             for (int r = 0; r < m; r++) {
                 int i = rows[r0 + r];
                 System.arraycopy(x, i * d, xs, r * d, d);
-                tg[r] = loc.targets[i];
-                w[r] = dx != null ? gradWeight[idx[i]] : 0f;
+                tg[r] = loc.targets[scored != null ? scored[i] : i];
+                w[r] = dx != null ? gradWeight[global[r0 + r]] : 0f;
             }
             k.rmsNorm(xs, 0, model.finalNorm.tensor(), hn, 0, m, d, eps);
             k.matmulNT(hn, 0, model.lmHead.data, 0, logits, 0, m, V, d, false);
             k.crossEntropy(logits, 0, m, V, tg, 0, nll, lse, dlogits, w);
             for (int r = 0; r < m; r++) {
-                int t = idx[rows[r0 + r]];
+                int t = global[r0 + r];
                 for (int cl = 0; cl < classWeights.length; cl++) sums[cl] += (double) classWeights[cl][t] * nll[r];
             }
             if (dx == null) continue;

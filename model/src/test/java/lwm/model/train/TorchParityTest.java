@@ -38,6 +38,14 @@ class TorchParityTest {
         return new Document(ids, mask, null);
     }
 
+    /** A document whose loss is on its last {@code answer} tokens only (QA fine-tuning, the demo). */
+    static Document answerDoc(SplittableRandom r, int vocab, int len, int answer) {
+        Document d = randomDoc(r, vocab, len, false);
+        float[] mask = new float[len];
+        for (int i = len - answer; i < len; i++) mask[i] = 1f;
+        return new Document(d.ids(), mask, null);
+    }
+
     static List<PackedRow> batch(SplittableRandom r, int vocab) {
         return List.of(
                 RowBuilder.pack(40, 0, false, randomDoc(r, vocab, 7, false), randomDoc(r, vocab, 19, true), randomDoc(r, vocab, 11, false)),
@@ -51,13 +59,20 @@ class TorchParityTest {
         assertTrue(err <= rel * max, what + ": max |java - torch| = " + err + " exceeds " + rel + " x max |torch| = " + max);
     }
 
-    void check(boolean tie, boolean remat, lwm.kernels.Kernels k, Path dir) throws Exception {
+    void check(boolean tie, boolean remat, lwm.kernels.Kernels k, Path dir) throws Exception { check(tie, remat, k, dir, false); }
+
+    /** {@code answerOnly}: loss on a few tokens per document, so the last layer runs on those rows alone. */
+    void check(boolean tie, boolean remat, lwm.kernels.Kernels k, Path dir, boolean answerOnly) throws Exception {
         LlamaConfig c = tinyConfig(tie);
         SplittableRandom r = new SplittableRandom(System.nanoTime());
         TrainableLlama m = TrainableLlama.initialise(c, r.nextLong(), 0.3);
         for (TrainableLlama.Layer l : m.layers) // gains away from 1 so that their gradients matter
             for (Param p : List.of(l.attnNorm(), l.mlpNorm())) for (int i = 0; i < p.size(); i++) p.data[i] = (float) (0.5 + r.nextDouble());
-        List<PackedRow> rows = batch(r, c.vocabSize());
+        int v = c.vocabSize();
+        List<PackedRow> rows = answerOnly
+                ? List.of(RowBuilder.pack(40, 0, false, answerDoc(r, v, 17, 3), answerDoc(r, v, 21, 1)),
+                          RowBuilder.pack(40, 0, true, answerDoc(r, v, 30, 8)))
+                : batch(r, v);
         // small blocks and chunks so that every blockwise path runs several times
         TrainStep.Options opt = new TrainStep.Options(8, 16, 12, 10, remat, lwm.kernels.RopeStyle.ROTATE_HALF);
         Trainer t = new Trainer(m, k, new LocalAttention(k), GradientSync.SINGLE,
@@ -72,6 +87,10 @@ class TorchParityTest {
     @Test void lossAndGradientsEqualTorch(@TempDir Path dir) throws Exception { check(false, false, new ScalarKernels(), dir); }
 
     @Test void rematAndTiedEmbeddingsEqualTorch(@TempDir Path dir) throws Exception { check(true, true, new ScalarKernels(), dir); }
+
+    @Test void answerOnlyLossEqualsTorch(@TempDir Path dir) throws Exception { check(false, false, new lwm.kernels.VectorKernels(), dir, true); }
+
+    @Test void answerOnlyLossWithRematEqualsTorch(@TempDir Path dir) throws Exception { check(true, true, new ScalarKernels(), dir, true); }
 
     /** The production path: the Vector API kernels on all cores. */
     @Test void vectorKernelsEqualTorch(@TempDir Path dir) throws Exception { check(false, false, new lwm.kernels.VectorKernels(), dir); }
