@@ -53,6 +53,35 @@ def haystack(rng, n):
     return "".join(out)[:n]
 
 
+def qa_example(rng, length, depth, k):
+    """k needles (distinct cities, the first at `depth`, the others at random depths) in one haystack, then all
+    k asked in turn, each question answered before the next (loss on every answer): k supervised long-range
+    retrievals for the attention cost of one. The first question has exactly the evaluation's form."""
+    cities = rng.sample(CITIES, k)
+    nums = [str(rng.randint(1000000, 9999999)) for _ in cities]
+    needles = ["\nThe special magic %s number is: %s\n" % (c, n) for c, n in zip(cities, nums)]
+    order = list(range(k)); rng.shuffle(order)
+    tail = []  # (question ids, answer ids)
+    for i in order:
+        tail.append((enc(" What is the special magic %s number?" % cities[i] + SUFFIX), enc(nums[i]) + [EOS]))
+    fixed = 1 + len(PREFIX) + sum(len(x) for x in needles) + sum(len(q) + len(a) for q, a in tail)
+    hlen = length - fixed
+    if hlen <= 0: return None
+    hay = haystack(rng, hlen)
+    depths = [depth] + [rng.random() * 100 for _ in needles[1:]]
+    for dp, nd in sorted(zip(depths, needles), key=lambda p: -p[0]):
+        pos = int(round(len(hay) * dp / 100.0))
+        if pos < len(hay):
+            dot = hay.rfind(".", 0, pos)
+            pos = dot + 1 if dot >= 0 else 0
+        hay = hay[:pos] + nd + hay[pos:]
+    ids = [BOS] + enc(PREFIX + hay); w = [0.0] * len(ids)
+    for q, a in tail:
+        ids += q + a; w += [0.0] * len(q) + [1.0] * len(a)
+    assert len(ids) == length, (len(ids), length)
+    return ids, w
+
+
 def min_prompt(n_needles):
     return 1 + len(PREFIX) + 1 + len("What is the special magic %s number?" % max(CITIES, key=len)) + len(SUFFIX) \
         + n_needles * len("\nThe special magic %s number is: 1234567\n" % max(CITIES, key=len)) + 20
@@ -167,7 +196,7 @@ class Llama(nn.Module):
         return s.head(s.nf(x))
 
 
-def packed_row(rng, L, fmt, min_len, multi, maxn=3, lmw=0.0, copyfrac=0.0, drillfrac=0.0, compactfrac=0.0, longfrac=0.0, pose=0):
+def packed_row(rng, L, fmt, min_len, multi, maxn=3, lmw=0.0, copyfrac=0.0, drillfrac=0.0, compactfrac=0.0, longfrac=0.0, pose=0, qa=1):
     """Examples of random length in [min_len, L] packed into one row of L ids, masked by segment."""
     ids, tgt, w, seg, ps = [], [], [], [], []
     s = 0
@@ -183,6 +212,17 @@ def packed_row(rng, L, fmt, min_len, multi, maxn=3, lmw=0.0, copyfrac=0.0, drill
         if rng.random() < drillfrac:
             seq, ww = drill(rng, 0)
             if len(seq) > room: break
+            ps += list(range(len(ids), len(ids) + len(seq)))
+            ids += seq; tgt += seq[1:] + [PAD]; w += ww[1:] + [0.0]; seg += [s] * len(seq); s += 1
+            continue
+        if qa > 1 and rng.random() >= compactfrac:
+            k = rng.randint(1, qa)
+            lo_k = min_prompt(k) + k * 160
+            if room < lo_k: k = 1
+            t = min(max(total, lo_k if k > 1 else 0), room)
+            r = qa_example(rng, t, rng.random() * 100, k)
+            if r is None: break
+            seq, ww = r
             ps += list(range(len(ids), len(ids) + len(seq)))
             ids += seq; tgt += seq[1:] + [PAD]; w += ww[1:] + [0.0]; seg += [s] * len(seq); s += 1
             continue
@@ -255,6 +295,10 @@ def main():
     ap.add_argument("--longfrac", type=float, default=0.0)
     ap.add_argument("--pose", type=int, default=0, help="stage 1: positions skip to simulate up to N tokens (PoSE)")
     ap.add_argument("--zeroshot", action="store_true", help="after stage 1: accuracy at longer lengths, no training")
+    ap.add_argument("--qa", type=int, default=1, help="up to N needles per example, all asked in turn")
+    ap.add_argument("--qastage", type=int, default=1, help="first stage (0-based) with --qa")
+    ap.add_argument("--compacthalf", action="store_true", help="compact examples only in the first half of stage 1 (as the Java demo)")
+    ap.add_argument("--lrfloor", type=float, default=0.0, help="cosine decays to this fraction of the peak (the Java demo had 0.1)")
     ap.add_argument("--rep", action="store_true"); ap.add_argument("--copyfrac", type=float, default=0.0)
     a = ap.parse_args()
     torch.set_num_threads(a.threads); torch.manual_seed(a.seed); REP[0] = a.rep
@@ -273,10 +317,11 @@ def main():
         rows = max(1, a.tokens // L)
         min_len = a.minlen if si == 0 else stages[si - 1][0] // 2
         for step in range(steps):
-            lr = a.lr * min(1.0, (step + 1) / 20) * (0.5 + 0.5 * math.cos(math.pi * step / steps)) if si == 0 \
-                else a.lr * a.lrlate * min(1.0, (step + 1) / 10) * (0.5 + 0.5 * math.cos(math.pi * step / steps))
+            cos = a.lrfloor + (1 - a.lrfloor) * (0.5 + 0.5 * math.cos(math.pi * step / steps))
+            lr = a.lr * min(1.0, (step + 1) / 20) * cos if si == 0 else a.lr * a.lrlate * min(1.0, (step + 1) / 10) * cos
             for g in opt.param_groups: g["lr"] = lr
-            batch = [packed_row(rng, L, a.fmt, min_len, a.multi, a.maxn, a.lmw, a.copyfrac if si == 0 else 0.0, a.drill if si == 0 else a.drill / 2, a.compact if si == 0 else a.compact / 4, a.longfrac if si > 0 else 0.0, a.pose if si == 0 else 0) for _ in range(rows)]
+            cfrac = a.compact if si == 0 and (not a.compacthalf or step < steps // 2) else a.compact / 4
+            batch = [packed_row(rng, L, a.fmt, min_len, a.multi, a.maxn, a.lmw, a.copyfrac if si == 0 else 0.0, a.drill if si == 0 else a.drill / 2, cfrac, a.longfrac if si > 0 else 0.0, a.pose if si == 0 else 0, a.qa if si >= a.qastage else 1) for _ in range(rows)]
             ids = torch.tensor([b[0] for b in batch], device=dev); tgt = torch.tensor([b[1] for b in batch], device=dev)
             w = torch.tensor([b[2] for b in batch], device=dev); seg = torch.tensor([b[3] for b in batch], device=dev)
             pos = torch.tensor([b[4] for b in batch], device=dev)

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The prototype sweeps of bench/demo/README.md, one device-tool call each: bash sweeps.sh NAME (1..8).
+# The prototype sweeps of bench/demo/README.md, one device-tool call each: bash sweeps.sh NAME (1..12).
 # Runs every configuration of the sweep at once on the GPU, each capped at $LIMIT seconds; logs under $OUT,
 # one summary line per run at the end (training answer accuracy every 10th log line, EVAL/ZS/RESULT lines).
 OUT=${OUT:-/tmp/sweep}; mkdir -p $OUT
@@ -9,7 +9,7 @@ B="--fmt num --minlen 240"
 J="$B --tokens 2048"                       # the Java demo's budget: 2048 tokens per step
 BASE=512:5000,2048:300,8192:60; MORE=512:4000,2048:800,8192:150; S=512:3500,2048:600,8192:300
 EV="--eval 512,1024,2048,4096,8192,12288"
-case "${1:?usage: sweeps.sh 1..8}" in
+case "${1:?usage: sweeps.sh 1..12}" in
 1)  # first session: extension learning rate and theta schedule (4 heads of 16, 4096 tokens/step)
     C="$B --compact 0.8 --lr 1e-3 --stages ${STAGES:-512:2500,2048:200,8192:40}"
     run A $C --lrlate 0.1; run B $C --lrlate 0.03
@@ -52,7 +52,26 @@ case "${1:?usage: sweeps.sh 1..8}" in
 8)  # PoSE in stage 1, zero-shot accuracy at 2K/8K
     C="$J --heads 2 --lr 5e-4 --compact 0.8 --stages 512:3000,2048:1 --thetas 100000,200000 --eval 512 --trials 1 --zeroshot"
     for s in 1 2; do run N$s $C --seed $s; run P8s$s $C --seed $s --pose 8192; run P2s$s $C --seed $s --pose 2048; done ;;
-*)  echo "sweeps.sh: no sweep '$1' (1..8)" >&2; exit 2 ;;
+9)  # several needles per extension example, each asked in turn (k answers per long row), a third layer
+    C="$J --heads 2 --lr 5e-4 --compact 0.8 --compacthalf --thetas 100000,200000,400000 --longfrac 0.5 --trials 6 $EV --stages 512:3000,2048:1000,8192:500"
+    for s in 1 2; do run B$s $C --seed $s; run Q3s$s $C --seed $s --qa 3; run Q3As$s $C --seed $s --qa 3 --qastage 0; done
+    run Q5s1 $C --seed 1 --qa 5; run L3s1 $C --seed 1 --layers 3; run Q3L3s1 $C --seed 1 --qa 3 --layers 3
+    run Q3F1s1 ${C/--longfrac 0.5/--longfrac 1.0} --seed 1 --qa 3 ;;
+10) # the plan the pruned last layer affords (3000/1500/850 steps), and 4000 stage-1 steps, over six seeds
+    C="$J --heads 2 --lr 5e-4 --compact 0.8 --compacthalf --thetas 100000,200000,400000 --longfrac 0.5 --trials 6 $EV"
+    for s in 1 2 3 4 5 6; do run P$s $C --seed $s --stages 512:3000,2048:1500,8192:850; run P4k$s $C --seed $s --stages 512:4000,2048:1500,8192:850; done ;;
+11) # stage 1 alone, 4500 steps, four seeds each: what makes the retrieval circuit form early and reliably
+    C="$J --heads 2 --compact 0.8 --thetas 100000 --trials 8 --eval 512 --stages 512:4500"
+    for s in 1 2 3 4; do
+      run A$s $C --seed $s --lr 5e-4 --compacthalf; run B$s $C --seed $s --lr 5e-4; run C$s $C --seed $s --lr 7e-4 --compacthalf
+      run D$s $C --seed $s --lr 5e-4 --compacthalf --copyfrac 0.2 --digitcopy
+    done ;;
+12) # the Java demo's lr floor (cosine to 10% of the peak) against decay to 0, on seeds that formed the circuit; 700 8K steps; lr 7e-4
+    C="$J --heads 2 --lr 5e-4 --compact 0.8 --compacthalf --thetas 100000,200000,400000 --longfrac 0.5 --trials 6 $EV"
+    for s in 2 4 6; do run F$s $C --seed $s --stages 512:4000,2048:1500,8192:850 --lrfloor 0.1; run S$s $C --seed $s --stages 512:4000,2048:1500,8192:700; done
+    for s in 1 3 5; do run H$s ${C/--lr 5e-4/--lr 7e-4 --lrlate 0.36} --seed $s --stages 512:4000,2048:1500,8192:700; done
+    for s in 7 8 9; do run S$s $C --seed $s --stages 512:4000,2048:1500,8192:700; done ;;
+*)  echo "sweeps.sh: no sweep '$1' (1..12)" >&2; exit 2 ;;
 esac
 wait
 for f in $OUT/*.log; do

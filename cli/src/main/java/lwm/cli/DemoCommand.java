@@ -53,9 +53,9 @@ final class DemoCommand implements Command {
      */
     static DemoPlan defaultPlan(long seed, double scale) {
         return new DemoPlan(64, 2, 2, 176, List.of(
-                new DemoPlan.Stage(512, 1e5, steps(3000, scale), 4, 5e-4),
-                new DemoPlan.Stage(2048, 2e5, steps(1000, scale), 1, 2.5e-4),
-                new DemoPlan.Stage(8192, 4e5, steps(500, scale), 1, 2.5e-4)),
+                new DemoPlan.Stage(512, 1e5, steps(4000, scale), 4, 5e-4),
+                new DemoPlan.Stage(2048, 2e5, steps(1500, scale), 1, 2.5e-4),
+                new DemoPlan.Stage(8192, 4e5, steps(750, scale), 1, 2.5e-4)),
                 NiahData.shortestExample(), 0.8, 0.5, 0f, false, seed, new int[] {512, 1024, 2048, 4096, 8192, 12288}, 5, 4);
     }
 
