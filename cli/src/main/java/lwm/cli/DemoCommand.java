@@ -47,9 +47,10 @@ final class DemoCommand implements Command {
      * retrieval circuit on 2 of 7 seeds in 3500 steps, 5e-4 on 4 of 4); a RoPE base of 1e5 from the start,
      * doubled per stage, so the low-frequency pairs stay position-free over 8K and no stage relearns its
      * positions (1e4 -> 4e4 -> 1.6e5 scored 0.3-0.6, 1e5 -> 2e5 -> 4e5 0.77-0.87 over 512..8K); and half the
-     * extension rows' examples at full row length. Steps: the extension stages are what the skill at 2K-8K needs
-     * (3500/600/300 steps scored 0.64 over the trained lengths, 3000/1000/500 0.78; measured in Java, seed 1);
-     * 14.8 minutes on an idle 2-core machine.
+     * extension rows' examples at full row length. Steps: stage 1 forms the retrieval circuit (2 of 6 prototype
+     * seeds by 3000 steps, 4-5 of 6 by 4000), and once formed, 1500 / 700-850 extension steps carried it to
+     * 0.9-1.0 at every trained length. The last layer's pruned step (TrainStep) pays for them: 13.2 minutes on an
+     * idle 2-core machine, 0.96 over the trained lengths (Java, seed 1; 0.91 and 0.90 with other float rounding).
      */
     static DemoPlan defaultPlan(long seed, double scale) {
         return new DemoPlan(64, 2, 2, 176, List.of(
@@ -82,8 +83,7 @@ final class DemoCommand implements Command {
                     ranks (default 4). Then LWM's needle evaluation on 512..12K tokens (beyond the trained 8K).
                     Writes report.json, niah.png, loss.png and model/ (a Hugging Face checkpoint) under
                     runs/demo-<time>/ or --out.
-                      --scale F  F times the training steps (default 1: about 15 minutes on an idle 2-core machine;
-                                 more steps for the 2K/8K stages are what the default lacks)
+                      --scale F  F times the training steps (default 1: about 13 minutes on an idle 2-core machine)
                       --quick    a tiny model and a few steps (seconds; what the tests run)""");
             return 0;
         }
