@@ -12,9 +12,11 @@ import java.util.Arrays;
  * block: memory is O(block), never O(tokensQ x tokensK). Key blocks that the causal or segment mask hides
  * entirely from the query block are skipped before any arithmetic, which halves causal work.
  *
- * <p>The backward pass recomputes probabilities from the saved log-sum-exp. It runs as two sweeps so that
- * every output element has exactly one writer: (key block, kv head) tasks accumulate dK and dV over all
- * query blocks of the group's heads, then (query block, head) tasks accumulate dQ over all key blocks.
+ * <p>The backward pass recomputes probabilities from the saved log-sum-exp once per (query block, key block)
+ * pair: (key block, kv head) tasks accumulate dK and dV over all query blocks of the group's heads and write
+ * their share of dQ into a partial buffer of their own, summed afterwards in key-block order, so every output
+ * element has one writer and the result does not depend on scheduling. When those partials would be too large
+ * it runs as two sweeps instead, the second one (query block, head) tasks that recompute P for dQ.
  */
 final class BlockAttention {
     static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
@@ -172,11 +174,38 @@ final class BlockAttention {
         });
     }
 
+    /** Largest dQ partial-sum buffer (floats) for which the backward runs as one sweep. */
+    static final long ONE_SWEEP_FLOATS = 1L << 23;
+
     static void backward(Parallel par, AttentionArgs a, float[] dOut, float[] delta, float[] dq, float[] dk, float[] dv) {
         int kBlocks = (a.tokensK() + a.blockK() - 1) / a.blockK();
         int qBlocks = (a.tokensQ() + a.blockQ() - 1) / a.blockQ();
         int Hk = a.kvHeads(), H = a.heads();
-        par.forEach(kBlocks * Hk, t -> backwardKV(a, dOut, delta, dk, dv, t / Hk, t % Hk));
+        int rowsQ = a.tokensQ() * H * a.headDim();
+        // one sweep only when its (key block, kv head) tasks keep every worker busy; the second sweep's
+        // (query block, head) tasks are what parallelise a short key range
+        boolean busy = kBlocks * Hk >= 2 * par.threads();
+        if (busy && kBlocks == 1) { // one (key block, kv head) task owns every dQ row of its heads: it writes dq directly
+            par.forEach(Hk, kh -> backwardKV(a, dOut, delta, dk, dv, 0, kh, dq, 0));
+            return;
+        }
+        if (busy && (long) kBlocks * rowsQ <= ONE_SWEEP_FLOATS) {
+            // One sweep: each (key block, kv head) task also adds dS K into its key block's own dQ partial, so P and
+            // dS are computed once instead of once per sweep; the partials are summed in key-block order afterwards
+            // (deterministic, one writer per element).
+            float[] part = new float[kBlocks * rowsQ];
+            par.forEach(kBlocks * Hk, t -> backwardKV(a, dOut, delta, dk, dv, t / Hk, t % Hk, part, (t / Hk) * rowsQ));
+            par.forRange(rowsQ, 4096, (i0, i1) -> {
+                for (int kb = 0; kb < kBlocks; kb++) {
+                    int o = kb * rowsQ;
+                    for (int i = i0; i < i1; i++) dq[i] += part[o + i];
+                }
+            });
+            return;
+        }
+        // Two sweeps when the partials would be too large: (key block, kv head) tasks accumulate dK and dV, then
+        // (query block, head) tasks accumulate dQ, each recomputing P and dS.
+        par.forEach(kBlocks * Hk, t -> backwardKV(a, dOut, delta, dk, dv, t / Hk, t % Hk, null, 0));
         par.forEach(qBlocks * H, t -> backwardQ(a, dOut, delta, dq, t / H, t % H));
     }
 
@@ -220,7 +249,12 @@ final class BlockAttention {
         return any;
     }
 
-    private static void backwardKV(AttentionArgs a, float[] dOut, float[] delta, float[] dk, float[] dv, int kb, int kh) {
+    /**
+     * dK and dV of key block kb for kv head kh; with {@code dqOut} non-null also this key block's share of dQ,
+     * added at {@code dqOut[dqOff + (i * H + h) * D + d]}.
+     */
+    private static void backwardKV(AttentionArgs a, float[] dOut, float[] delta, float[] dk, float[] dv, int kb, int kh,
+                                   float[] dqOut, int dqOff) {
         int H = a.heads(), Hk = a.kvHeads(), D = a.headDim(), group = H / Hk;
         int j0 = kb * a.blockK(), bk = Math.min(a.blockK(), a.tokensK() - j0), bkP = Gemm.roundUp(bk, V);
         int bq = Math.min(a.blockQ(), Math.max(1, a.tokensQ()));
@@ -241,6 +275,9 @@ final class BlockAttention {
                 // dV[j,:] += sum_i P[i,j] dO[i,:];  dK[j,:] += sum_i dS[i,j] Q[i,:]  (P^T and dS^T read with swapped strides)
                 Tile.mulAdd(sc, 0, 1, bkP, dOut, (i0 * H + h) * D, H * D, acc, bk * D, D, bk, rows, D, true);
                 Tile.mulAdd(dp, 0, 1, bkP, a.q(), a.qOff() + (i0 * H + h) * D, H * D, acc, 0, D, bk, rows, D, true);
+                // dQ[i,:] += sum_j dS[i,j] K[j,:]
+                if (dqOut != null)
+                    Tile.mulAdd(dp, 0, bkP, 1, a.k(), a.kOff() + (j0 * Hk + kh) * D, Hk * D, dqOut, dqOff + (i0 * H + h) * D, H * D, rows, bk, D, true);
             }
         }
         for (int jj = 0; jj < bk; jj++) {

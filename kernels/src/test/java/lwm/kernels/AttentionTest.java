@@ -152,6 +152,8 @@ class AttentionTest {
                 new Case("decode", 1, 131, 4, 2, 64, new int[]{130}, iota(131, 0), null, null, true, 1, 32),
                 new Case("one block", 3, 17, 1, 1, 3, iota(3, 14), iota(17, 0), null, null, true, 64, 64),
                 new Case("llama head size", 40, 40, 2, 2, 128, iota(40, 0), iota(40, 0), null, null, true, 16, 24),
+                // every key in one block, enough kv heads to keep the workers busy: dQ written by the kv-head tasks
+                new Case("one key block", 45, 40, 8, 4, 16, iota(45, 0), iota(40, 0), null, null, true, 16, 64),
         };
     }
 
