@@ -51,7 +51,7 @@ final class DemoCommand implements Command {
      * seeds by 3000 steps, 4-5 of 6 by 4000), and once formed, 1500 / 700-850 extension steps carried it to
      * 0.9-1.0 at every trained length. The pruned last layer (TrainStep) and the one-sweep attention backward pay
      * for them: 13.1 minutes on an idle 2-core machine, 0.97 over the trained lengths (Java, seed 1; 0.90-0.96
-     * for earlier variants of this plan and 0.92 for seed 2).
+     * for earlier variants of this plan, 0.92 for seed 2 of one of them).
      */
     static DemoPlan defaultPlan(long seed, double scale) {
         return new DemoPlan(64, 2, 2, 176, List.of(
