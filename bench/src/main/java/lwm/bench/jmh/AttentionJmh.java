@@ -18,7 +18,10 @@ import org.openjdk.jmh.annotations.Warmup;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 
-/** Causal blockwise attention forward and backward, [seq, 8 heads, 64] f32, through {@link VectorKernels}. */
+/**
+ * Causal blockwise attention forward and backward, [seq, heads, dim] f32 (default 8 heads of 64), through
+ * {@link VectorKernels}. The demo's shape: {@code -p seq=8192 -p heads=2 -p dim=32 -p blockQ=256 -p blockK=512}.
+ */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
@@ -35,7 +38,12 @@ public class AttentionJmh {
     @Param({"128"})
     public int blockK;
 
-    private static final int HEADS = 8, DIM = 64;
+    @Param({"8"})
+    public int heads;
+
+    @Param({"64"})
+    public int dim;
+
     private VectorKernels kernels;
     private AttentionArgs args;
     private float[] dOut, delta, dq, dk, dv;
@@ -44,21 +52,21 @@ public class AttentionJmh {
     public void setUp() {
         kernels = new VectorKernels();
         SplittableRandom r = new SplittableRandom(2);
-        int n = seq * HEADS * DIM;
+        int n = seq * heads * dim;
         float[] q = new float[n], k = new float[n], v = new float[n];
         for (float[] x : new float[][]{q, k, v}) for (int i = 0; i < n; i++) x[i] = (float) r.nextDouble();
         int[] pos = new int[seq];
         for (int i = 0; i < seq; i++) pos[i] = i;
-        args = new AttentionArgs(q, 0, k, 0, v, 0, new float[n], 0, new float[seq * HEADS], 0, seq, seq, HEADS, HEADS, DIM,
-                pos, pos, null, null, true, (float) (1 / Math.sqrt(DIM)), blockQ, blockK);
+        args = new AttentionArgs(q, 0, k, 0, v, 0, new float[n], 0, new float[seq * heads], 0, seq, seq, heads, heads, dim,
+                pos, pos, null, null, true, (float) (1 / Math.sqrt(dim)), blockQ, blockK);
         dOut = new float[n];
         for (int i = 0; i < n; i++) dOut[i] = (float) r.nextDouble();
-        delta = new float[seq * HEADS];
+        delta = new float[seq * heads];
         dq = new float[n];
         dk = new float[n];
         dv = new float[n];
         kernels.attentionForward(args);
-        kernels.attentionDelta(args.out(), dOut, delta, seq, HEADS, DIM);
+        kernels.attentionDelta(args.out(), dOut, delta, seq, heads, dim);
     }
 
     @TearDown
