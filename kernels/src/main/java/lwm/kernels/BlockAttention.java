@@ -185,22 +185,19 @@ final class BlockAttention {
         // one sweep only when its (key block, kv head) tasks keep every worker busy; the second sweep's
         // (query block, head) tasks are what parallelise a short key range
         boolean busy = kBlocks * Hk >= 2 * par.threads();
-        if (busy && kBlocks == 1) { // one (key block, kv head) task owns every dQ row of its heads: it writes dq directly
-            par.forEach(Hk, kh -> backwardKV(a, dOut, delta, dk, dv, 0, kh, dq, 0));
-            return;
-        }
         if (busy && (long) kBlocks * rowsQ <= ONE_SWEEP_FLOATS) {
             // One sweep: each (key block, kv head) task also adds dS K into its key block's own dQ partial, so P and
             // dS are computed once instead of once per sweep; the partials are summed in key-block order afterwards
-            // (deterministic, one writer per element).
-            float[] part = new float[kBlocks * rowsQ];
+            // (deterministic, one writer per element). A single key block owns every dQ row: it adds to dq itself.
+            float[] part = kBlocks == 1 ? dq : new float[kBlocks * rowsQ];
             par.forEach(kBlocks * Hk, t -> backwardKV(a, dOut, delta, dk, dv, t / Hk, t % Hk, part, (t / Hk) * rowsQ));
-            par.forRange(rowsQ, 4096, (i0, i1) -> {
-                for (int kb = 0; kb < kBlocks; kb++) {
-                    int o = kb * rowsQ;
-                    for (int i = i0; i < i1; i++) dq[i] += part[o + i];
-                }
-            });
+            if (kBlocks > 1)
+                par.forRange(rowsQ, 4096, (i0, i1) -> {
+                    for (int kb = 0; kb < kBlocks; kb++) {
+                        int o = kb * rowsQ;
+                        for (int i = i0; i < i1; i++) dq[i] += part[o + i];
+                    }
+                });
             return;
         }
         // Two sweeps when the partials would be too large: (key block, kv head) tasks accumulate dK and dV, then

@@ -1,6 +1,7 @@
 package lwm.model.data;
 
 import java.util.Arrays;
+import java.util.List;
 
 /**
  * One training row of {@code length} tokens holding one or more documents (masked sequence packing).
@@ -50,7 +51,7 @@ public record PackedRow(int[] tokens, int[] targets, float[] lossMask, int[] seg
      * stays 0), positions kept, so every example sees exactly what it saw in its own row. A batch of short
      * rows then goes through the ring as one longer sequence: one pass of collectives instead of one per row.
      */
-    public static PackedRow concat(java.util.List<PackedRow> rows) {
+    public static PackedRow concat(List<PackedRow> rows) {
         int n = 0;
         boolean vision = false;
         for (PackedRow r : rows) { n += r.length(); vision |= r.visionTargets() != null; }

@@ -1,6 +1,7 @@
 package lwm.model.niah;
 
 import lwm.kernels.Kernels;
+import lwm.model.data.PackedRow;
 import lwm.model.parallel.AttentionOp;
 import lwm.model.parallel.GradientSync;
 import lwm.model.parallel.TokenPartition;
@@ -68,12 +69,12 @@ public final class DemoTraining {
             // later stages mix in the shorter lengths too, so the earlier skill is kept
             int minLen = si == 0 ? plan.minExample() : Math.max(plan.minExample(), plan.stages().get(si - 1).length() / 2);
             for (int step = 0; step < s.steps(); step++) {
-                List<lwm.model.data.PackedRow> batch = new ArrayList<>(s.rows());
+                List<PackedRow> batch = new ArrayList<>(s.rows());
                 for (int r = 0; r < s.rows(); r++) batch.add(data.row(si, (long) step * s.rows() + r, s.length(), minLen,
                         compactShare(plan, si, step, s.steps()), si == 0 ? 0 : plan.longFraction()));
                 // the step's rows go round the ring as one sequence (segments keep them apart): a fourth of the
                 // collectives and kernel launches of row-by-row accumulation, which dominate 512-token rows
-                Trainer.StepResult res = trainer.train(List.of(lwm.model.data.PackedRow.concat(batch)), lr.at(step + 1));
+                Trainer.StepResult res = trainer.train(List.of(PackedRow.concat(batch)), lr.at(step + 1));
                 done += res.tokens();
                 losses.add(new LossPoint(global++, si, res.loss()));
                 listener.step(si, step, s.steps(), res.loss(), res.lr(), done, total, (System.nanoTime() - t0) / 1e9);

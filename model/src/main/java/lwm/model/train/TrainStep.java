@@ -71,6 +71,21 @@ public final class TrainStep {
     /** The local view of a row: this rank's tokens and their row metadata. */
     private record Local(int n, int[] ids, int[] pos, int[] seg, int[] targets) {}
 
+    /** The local rows whose queries a layer computes (the last layer: the scored rows), with their positions and segments. */
+    private record Queries(int[] rows, int[] pos, int[] seg) {
+        static Queries of(Local loc, int[] rows) {
+            int[] pos = new int[rows.length], seg = new int[rows.length];
+            for (int i = 0; i < rows.length; i++) { pos[i] = loc.pos[rows[i]]; seg[i] = loc.seg[rows[i]]; }
+            return new Queries(rows, pos, seg);
+        }
+
+        static int count(Queries q, Local loc) { return q == null ? loc.n : q.rows.length; }
+
+        static int[] rows(Queries q) { return q == null ? null : q.rows; }
+
+        static int[] pos(Queries q, Local loc) { return q == null ? loc.pos : q.pos; }
+    }
+
     private Local local(PackedRow row) {
         int[] idx = partition.localTokens(row.length());
         int n = idx.length;
@@ -112,7 +127,7 @@ public final class TrainStep {
         // Every layer but the last feeds keys and values of all rows forward; the last layer feeds only the
         // head, so its queries, output projection and feed-forward run on the scored rows alone. With an
         // answer-only loss (QA fine-tuning, the demo) that removes nearly all of the last layer's attention.
-        int[] scored = nr < n && attention.acceptsQuerySubset() ? java.util.Arrays.copyOf(rows, nr) : null;
+        Queries scored = nr < n && attention.acceptsQuerySubset() ? Queries.of(loc, java.util.Arrays.copyOf(rows, nr)) : null;
 
         float[] x = new float[n * d];
         k.embedding(model.embed.tensor(), loc.ids, 0, n, x, 0);
@@ -123,15 +138,12 @@ public final class TrainStep {
             x = layerForward(l, x, loc, s, backward && opt.remat, l == c.layers() - 1 ? scored : null);
             saved[l] = s;
         }
-        if (scored != null) for (int r = 0; r < nr; r++) rows[r] = r; // x now holds the scored rows only
 
         // ---- head: final norm, logits and cross-entropy over chunks of the rows that carry weight
         int classes = classWeights.length;
         double[] sums = new double[classes];
-        int[] global = new int[nr];
-        for (int r = 0; r < nr; r++) global[r] = idx[scored != null ? scored[r] : rows[r]];
         float[] dx = backward ? new float[x.length] : null;
-        headForwardBackward(x, loc, scored, global, rows, nr, classWeights, gradWeight, sums, dx);
+        headForwardBackward(x, scored != null, loc, idx, rows, nr, classWeights, gradWeight, sums, dx);
         if (!backward) return sums;
 
         for (int l = c.layers() - 1; l >= 0; l--) dx = layerBackward(l, saved[l], loc, dx, l == c.layers() - 1 ? scored : null);
@@ -147,20 +159,12 @@ public final class TrainStep {
 
     // ------------------------------------------------------------------ one decoder layer
 
-    /** Attention of the queries of rows {@code sel} (all rows when null) against the keys and values of all local rows. */
-    private AttentionArgs attnArgs(Local loc, int[] sel, float[] q, float[] kk, float[] v, float[] o, float[] lse) {
+    /** Attention of the queries of {@code sel} (all rows when null) against the keys and values of all local rows. */
+    private AttentionArgs attnArgs(Local loc, Queries sel, float[] q, float[] kk, float[] v, float[] o, float[] lse) {
         LlamaConfig c = model.config();
-        int nq = sel == null ? loc.n : sel.length;
-        return new AttentionArgs(q, 0, kk, 0, v, 0, o, 0, lse, 0, nq, loc.n, c.heads(), c.kvHeads(), c.headDim(),
-                gatherInts(loc.pos, sel), loc.pos, gatherInts(loc.seg, sel), loc.seg, true, (float) (1.0 / Math.sqrt(c.headDim())),
+        return new AttentionArgs(q, 0, kk, 0, v, 0, o, 0, lse, 0, Queries.count(sel, loc), loc.n, c.heads(), c.kvHeads(), c.headDim(),
+                Queries.pos(sel, loc), loc.pos, sel == null ? loc.seg : sel.seg, loc.seg, true, (float) (1.0 / Math.sqrt(c.headDim())),
                 opt.blockQ, opt.blockK);
-    }
-
-    private static int[] gatherInts(int[] a, int[] sel) {
-        if (sel == null) return a;
-        int[] out = new int[sel.length];
-        for (int i = 0; i < sel.length; i++) out[i] = a[sel[i]];
-        return out;
     }
 
     /** Rows {@code sel} of the [rows, width] matrix a (a itself when sel is null). */
@@ -185,24 +189,25 @@ public final class TrainStep {
      * output of rows {@code sel} (all rows when null): keys and values come from every row, everything else
      * from the selected rows only.
      */
-    private float[] layerForward(int l, float[] x, Local loc, Saved s, boolean rematLater, int[] sel) {
+    private float[] layerForward(int l, float[] x, Local loc, Saved s, boolean rematLater, Queries sel) {
         LlamaConfig c = model.config();
         TrainableLlama.Layer p = model.layers[l];
         int n = loc.n, d = c.hiddenSize(), qd = c.qDim(), kd = c.kvDim();
-        int nq = sel == null ? n : sel.length;
+        int nq = Queries.count(sel, loc);
+        int[] rows = Queries.rows(sel);
 
         float[] xn = new float[n * d];
         k.rmsNorm(x, 0, p.attnNorm().tensor(), xn, 0, n, d, c.rmsNormEps());
         float[] q = new float[nq * qd], kk = new float[n * kd], v = new float[n * kd];
-        k.matmulNT(gatherRows(xn, d, sel), 0, p.wq().data, 0, q, 0, nq, qd, d, false);
+        k.matmulNT(gatherRows(xn, d, rows), 0, p.wq().data, 0, q, 0, nq, qd, d, false);
         k.matmulNT(xn, 0, p.wk().data, 0, kk, 0, n, kd, d, false);
         k.matmulNT(xn, 0, p.wv().data, 0, v, 0, n, kd, d, false);
-        k.rope(q, 0, nq, c.heads(), c.headDim(), gatherInts(loc.pos, sel), 0, c.ropeTheta(), opt.ropeStyle, false);
+        k.rope(q, 0, nq, c.heads(), c.headDim(), Queries.pos(sel, loc), 0, c.ropeTheta(), opt.ropeStyle, false);
         k.rope(kk, 0, n, c.kvHeads(), c.headDim(), loc.pos, 0, c.ropeTheta(), opt.ropeStyle, false);
         float[] o = new float[nq * qd], lse = new float[nq * c.heads()];
         attention.forward(attnArgs(loc, sel, q, kk, v, o, lse));
 
-        float[] x2 = sel == null ? x.clone() : gatherRows(x, d, sel);
+        float[] x2 = sel == null ? x.clone() : gatherRows(x, d, rows);
         k.matmulNT(o, 0, p.wo().data, 0, x2, 0, nq, d, qd, true);
 
         float[] out = x2.clone();
@@ -225,12 +230,13 @@ public final class TrainStep {
      * Backward of layer l: accumulates its parameter gradients, returns d loss / d input (all rows) from
      * d loss / d output of rows {@code sel} (all rows when null), as {@link #layerForward} computed them.
      */
-    private float[] layerBackward(int l, Saved s, Local loc, float[] dOut, int[] sel) {
+    private float[] layerBackward(int l, Saved s, Local loc, float[] dOut, Queries sel) {
         if (s.q == null) layerForward(l, s.x, loc, s, false, sel); // remat: recompute this layer's activations
         LlamaConfig c = model.config();
         TrainableLlama.Layer p = model.layers[l];
         int n = loc.n, d = c.hiddenSize(), qd = c.qDim(), kd = c.kvDim(), inter = c.intermediateSize();
-        int nq = sel == null ? n : sel.length;
+        int nq = Queries.count(sel, loc);
+        int[] rows = Queries.rows(sel);
         float eps = c.rmsNormEps();
 
         // ---- feed-forward, chunk by chunk, recomputing its activations (LWM's scan_mlp with remat)
@@ -269,13 +275,13 @@ public final class TrainStep {
         attention.backward(attnArgs(loc, sel, s.q, s.kk, s.v, s.o, s.lse), dO, delta, dq, dk, dv);
 
         // ---- RoPE is a rotation: its backward is the inverse rotation
-        k.rope(dq, 0, nq, c.heads(), c.headDim(), gatherInts(loc.pos, sel), 0, c.ropeTheta(), opt.ropeStyle, true);
+        k.rope(dq, 0, nq, c.heads(), c.headDim(), Queries.pos(sel, loc), 0, c.ropeTheta(), opt.ropeStyle, true);
         k.rope(dk, 0, n, c.kvHeads(), c.headDim(), loc.pos, 0, c.ropeTheta(), opt.ropeStyle, true);
 
         // ---- q, k, v projections of the normalised input (recomputed: cheaper than keeping it)
         float[] xn = new float[n * d];
         k.rmsNorm(s.x, 0, p.attnNorm().tensor(), xn, 0, n, d, eps);
-        float[] xnq = gatherRows(xn, d, sel);
+        float[] xnq = gatherRows(xn, d, rows);
         k.matmulTN(dq, 0, xnq, 0, p.wq().grad, 0, qd, d, nq, true);
         k.matmulTN(dk, 0, xn, 0, p.wk().grad, 0, kd, d, n, true);
         k.matmulTN(dv, 0, xn, 0, p.wv().grad, 0, kd, d, n, true);
@@ -286,11 +292,11 @@ public final class TrainStep {
         else {
             float[] dxnq = new float[nq * d];
             k.matmul(dq, 0, p.wq().data, 0, dxnq, 0, nq, d, qd, false);
-            scatterAddRows(dxnq, d, sel, dxn);
+            scatterAddRows(dxnq, d, rows, dxn);
         }
         float[] dx = new float[n * d];
         k.rmsNormBackward(s.x, 0, p.attnNorm().data, dxn, 0, dx, 0, p.attnNorm().grad, n, d, eps);
-        scatterAddRows(dx2, d, sel, dx);
+        scatterAddRows(dx2, d, rows, dx);
 
         if (opt.remat) { s.q = s.kk = s.v = s.o = s.lse = s.x2 = null; }
         return dx;
@@ -301,9 +307,10 @@ public final class TrainStep {
     /**
      * Scores the {@code nr} local rows listed in {@code rows} in chunks of {@code lmChunk}: logits,
      * per-row nll, and (when dx != null) the gradient through lm_head and the final norm into dx.
-     * Rows without weight are skipped entirely (long-context QA rows have under 1% loss tokens).
+     * Rows without weight are skipped entirely (long-context QA rows have under 1% loss tokens). x and dx hold
+     * every local row, or with {@code compact} only the listed rows, in order (the last layer ran on them alone).
      */
-    private void headForwardBackward(float[] x, Local loc, int[] scored, int[] global, int[] rows, int nr, float[][] classWeights,
+    private void headForwardBackward(float[] x, boolean compact, Local loc, int[] idx, int[] rows, int nr, float[][] classWeights,
                                      float[] gradWeight, double[] sums, float[] dx) {
         LlamaConfig c = model.config();
         int d = c.hiddenSize(), V = c.vocabSize(), ch = Math.max(1, Math.min(opt.lmChunk, nr));
@@ -316,15 +323,15 @@ public final class TrainStep {
             int m = Math.min(ch, nr - r0);
             for (int r = 0; r < m; r++) {
                 int i = rows[r0 + r];
-                System.arraycopy(x, i * d, xs, r * d, d);
-                tg[r] = loc.targets[scored != null ? scored[i] : i];
-                w[r] = dx != null ? gradWeight[global[r0 + r]] : 0f;
+                System.arraycopy(x, (compact ? r0 + r : i) * d, xs, r * d, d);
+                tg[r] = loc.targets[i];
+                w[r] = dx != null ? gradWeight[idx[i]] : 0f;
             }
             k.rmsNorm(xs, 0, model.finalNorm.tensor(), hn, 0, m, d, eps);
             k.matmulNT(hn, 0, model.lmHead.data, 0, logits, 0, m, V, d, false);
             k.crossEntropy(logits, 0, m, V, tg, 0, nll, lse, dlogits, w);
             for (int r = 0; r < m; r++) {
-                int t = global[r0 + r];
+                int t = idx[rows[r0 + r]];
                 for (int cl = 0; cl < classWeights.length; cl++) sums[cl] += (double) classWeights[cl][t] * nll[r];
             }
             if (dx == null) continue;
@@ -332,7 +339,7 @@ public final class TrainStep {
             k.matmulTN(dlogits, 0, hn, 0, model.lmHead.grad, 0, V, d, m, true);
             k.matmul(dlogits, 0, model.lmHead.data, 0, dhn, 0, m, d, V, false);
             k.rmsNormBackward(xs, 0, model.finalNorm.data, dhn, 0, dxs, 0, model.finalNorm.grad, m, d, eps);
-            for (int r = 0; r < m; r++) System.arraycopy(dxs, r * d, dx, rows[r0 + r] * d, d);
+            for (int r = 0; r < m; r++) System.arraycopy(dxs, r * d, dx, (compact ? r0 + r : rows[r0 + r]) * d, d);
         }
     }
 }
