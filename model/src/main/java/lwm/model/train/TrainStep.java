@@ -32,16 +32,26 @@ import lwm.model.parallel.TokenPartition;
  */
 public final class TrainStep {
 
-    /** Block sizes and memory options. */
-    public record Options(int blockQ, int blockK, int mlpChunk, int lmChunk, boolean remat, RopeStyle ropeStyle) {
+    /**
+     * Block sizes and memory options. {@code lastLayerOnScoredRows}: the last layer computes only the rows that carry
+     * loss weight (exact; off only to compare with a path that computes every row, such as the device trainer).
+     */
+    public record Options(int blockQ, int blockK, int mlpChunk, int lmChunk, boolean remat, RopeStyle ropeStyle,
+                          boolean lastLayerOnScoredRows) {
         public Options {
             if (blockQ <= 0 || blockK <= 0 || mlpChunk <= 0 || lmChunk <= 0) throw new IllegalArgumentException("chunk sizes must be positive");
         }
 
+        public Options(int blockQ, int blockK, int mlpChunk, int lmChunk, boolean remat, RopeStyle ropeStyle) {
+            this(blockQ, blockK, mlpChunk, lmChunk, remat, ropeStyle, true);
+        }
+
+        public Options withLastLayerOnScoredRows(boolean on) { return new Options(blockQ, blockK, mlpChunk, lmChunk, remat, ropeStyle, on); }
+
         /** LWM's text-training chunks (q 256 / k 512 / mlp 1024), HF rotate-half RoPE. */
         public static Options defaults() { return new Options(256, 512, 1024, 256, false, RopeStyle.ROTATE_HALF); }
 
-        public Options withRemat(boolean r) { return new Options(blockQ, blockK, mlpChunk, lmChunk, r, ropeStyle); }
+        public Options withRemat(boolean r) { return new Options(blockQ, blockK, mlpChunk, lmChunk, r, ropeStyle, lastLayerOnScoredRows); }
     }
 
     private final TrainableLlama model;
@@ -127,7 +137,7 @@ public final class TrainStep {
         // Every layer but the last feeds keys and values of all rows forward; the last layer feeds only the
         // head, so its queries, output projection and feed-forward run on the scored rows alone. With an
         // answer-only loss (QA fine-tuning, the demo) that removes nearly all of the last layer's attention.
-        Queries scored = nr < n && attention.acceptsQuerySubset() ? Queries.of(loc, java.util.Arrays.copyOf(rows, nr)) : null;
+        Queries scored = nr < n && opt.lastLayerOnScoredRows && attention.acceptsQuerySubset() ? Queries.of(loc, java.util.Arrays.copyOf(rows, nr)) : null;
 
         float[] x = new float[n * d];
         k.embedding(model.embed.tensor(), loc.ids, 0, n, x, 0);

@@ -59,10 +59,10 @@ class TorchParityTest {
         assertTrue(err <= rel * max, what + ": max |java - torch| = " + err + " exceeds " + rel + " x max |torch| = " + max);
     }
 
-    void check(boolean tie, boolean remat, lwm.kernels.Kernels k, Path dir) throws Exception { check(tie, remat, k, dir, false); }
+    void check(boolean tie, boolean remat, lwm.kernels.Kernels k, Path dir) throws Exception { check(tie, remat, k, dir, false, true); }
 
     /** {@code answerOnly}: loss on a few tokens per document, so the last layer runs on those rows alone. */
-    void check(boolean tie, boolean remat, lwm.kernels.Kernels k, Path dir, boolean answerOnly) throws Exception {
+    void check(boolean tie, boolean remat, lwm.kernels.Kernels k, Path dir, boolean answerOnly, boolean lastLayerOnScoredRows) throws Exception {
         LlamaConfig c = tinyConfig(tie);
         SplittableRandom r = new SplittableRandom(System.nanoTime());
         TrainableLlama m = TrainableLlama.initialise(c, r.nextLong(), 0.3);
@@ -74,7 +74,7 @@ class TorchParityTest {
                           RowBuilder.pack(40, 0, true, answerDoc(r, v, 30, 8)))
                 : batch(r, v);
         // small blocks and chunks so that every blockwise path runs several times
-        TrainStep.Options opt = new TrainStep.Options(8, 16, 12, 10, remat, lwm.kernels.RopeStyle.ROTATE_HALF);
+        TrainStep.Options opt = new TrainStep.Options(8, 16, 12, 10, remat, lwm.kernels.RopeStyle.ROTATE_HALF, lastLayerOnScoredRows);
         Trainer t = new Trainer(m, k, new LocalAttention(k), GradientSync.SINGLE,
                 TokenPartition.WHOLE, opt, LossWeighting.perExample(), AdamW.lwm(m.params(), 0.1));
         double loss = t.lossAndGradients(rows);
@@ -88,9 +88,12 @@ class TorchParityTest {
 
     @Test void rematAndTiedEmbeddingsEqualTorch(@TempDir Path dir) throws Exception { check(true, true, new ScalarKernels(), dir); }
 
-    @Test void answerOnlyLossEqualsTorch(@TempDir Path dir) throws Exception { check(false, false, new lwm.kernels.VectorKernels(), dir, true); }
+    @Test void answerOnlyLossEqualsTorch(@TempDir Path dir) throws Exception { check(false, false, new lwm.kernels.VectorKernels(), dir, true, true); }
 
-    @Test void answerOnlyLossWithRematEqualsTorch(@TempDir Path dir) throws Exception { check(true, true, new ScalarKernels(), dir, true); }
+    @Test void answerOnlyLossWithRematEqualsTorch(@TempDir Path dir) throws Exception { check(true, true, new ScalarKernels(), dir, true, true); }
+
+    /** The full last layer (what the device trainer computes) on the same sparse loss. */
+    @Test void answerOnlyLossOnEveryRowEqualsTorch(@TempDir Path dir) throws Exception { check(false, false, new ScalarKernels(), dir, true, false); }
 
     /** The production path: the Vector API kernels on all cores. */
     @Test void vectorKernelsEqualTorch(@TempDir Path dir) throws Exception { check(false, false, new lwm.kernels.VectorKernels(), dir); }
